@@ -1,0 +1,214 @@
+"""Site settings for the sample district portal (云溪区人大).
+
+Another district reuses the generator with its own settings file that does
+``from pelicanconf import *`` and replaces the site facts below (COLUMNS, OUTLETS,
+UNITS, GENRES, SITENAME...). Every other part of the project reads those facts from
+here; nothing else declares a column, an outlet, a unit or a genre.
+"""
+
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+# --- Site identity ----------------------------------------------------------------
+SITENAME = "云溪区人大"
+SITESUBTITLE = "江州市云溪区人民代表大会常务委员会"
+SITEURL = ""
+# Feeds need absolute links; locally they point at the preview server.
+FEED_DOMAIN = "http://localhost:8000"
+PUBLISHER = "云溪区人大常委会办公室"
+
+# --- Paths: absolute, so a settings file elsewhere that imports this one still
+# finds the project's plugins and theme (Pelican resolves relative paths against
+# the file that *defines* them only when that file is the one passed with -s).
+PATH = "content"
+OUTPUT_PATH = "output"
+THEME = str(_HERE / "theme")
+PLUGIN_PATHS = [str(_HERE / "plugins")]
+PLUGINS = ["content_model"]
+
+ARTICLE_PATHS = ["news"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "files"]
+USE_FOLDER_AS_CATEGORY = False  # the column comes from the 栏目 field, never the folder
+
+# --- Chinese defaults that vanilla Pelican gets wrong ---------------------------------
+# "zh" alone makes docutils warn on every build; zh-CN also gives <html lang="zh-CN">.
+DEFAULT_LANG = "zh-CN"
+TIMEZONE = "Asia/Shanghai"
+# Pelican looks the format up by the lower-cased language, so the key is "zh-cn".
+DATE_FORMATS = {"zh-cn": "%Y年%-m月%-d日"}
+DEFAULT_DATE_FORMAT = "%Y年%-m月%-d日"
+# Same-title items (the monthly 主任会议) must never become "translations".
+ARTICLE_TRANSLATION_ID = None
+PAGE_TRANSLATION_ID = None
+DEFAULT_PAGINATION = 20
+NEWEST_FIRST_ARCHIVES = True
+
+# Escape every metadata value in templates; bodies are sanitized when read and
+# marked safe explicitly where they are shown.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+# --- URLs: ASCII and stable; never pinyin of a title ------------------------------
+ARTICLE_URL = "news/{date:%Y}/{date:%m}/{slug}.html"
+ARTICLE_SAVE_AS = ARTICLE_URL
+# Drafts and items waiting for their date are never written unless a preview asks
+# for them (invoke serve --drafts), so they cannot leak onto the public site.
+DRAFT_URL = "drafts/{slug}.html"
+DRAFT_SAVE_AS = ""
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "column/{slug}/"
+CATEGORY_SAVE_AS = "column/{slug}/index.html"
+CATEGORIES_URL = "column/"
+CATEGORIES_SAVE_AS = "column/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+TAGS_URL = "tag/"
+TAGS_SAVE_AS = "tag/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+AUTHORS_URL = "author/"
+AUTHORS_SAVE_AS = "author/index.html"
+ARCHIVES_URL = "news/"
+ARCHIVES_SAVE_AS = "news/index.html"
+YEAR_ARCHIVE_URL = "news/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "news/{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "news/{date:%Y}/{date:%m}/"
+MONTH_ARCHIVE_SAVE_AS = "news/{date:%Y}/{date:%m}/index.html"
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# Feeds: Pelican's own for now (absolute links need FEED_DOMAIN in production).
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/column/{slug}.atom.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+# --- Site facts: declared once, read everywhere -------------------------------------
+# Column groups follow how a congress works: the three meetings, the three powers,
+# and deputy profiles.
+COLUMN_GROUPS = [
+    {"name": "三会", "slug": "meetings"},
+    {"name": "三权", "slug": "powers"},
+    {"name": "代表风采", "slug": "deputies"},
+]
+
+COLUMNS = [
+    {
+        "name": "人民代表大会会议",
+        "slug": "congress-session",
+        "group": "三会",
+        "aliases": ["人代会", "人民代表大会"],
+    },
+    {"name": "常委会会议", "slug": "standing-committee", "group": "三会", "aliases": ["常委会"]},
+    {"name": "主任会议", "slug": "chairpersons-council", "group": "三会"},
+    {"name": "监督", "slug": "oversight", "group": "三权", "aliases": ["监督工作"]},
+    {
+        "name": "重大事项决定",
+        "slug": "major-decisions",
+        "group": "三权",
+        "aliases": ["重大事项", "讨论决定重大事项"],
+    },
+    {"name": "人事任免", "slug": "appointments", "group": "三权", "aliases": ["任免"]},
+    {"name": "代表风采", "slug": "deputy-profiles", "group": "代表风采", "aliases": ["代表工作"]},
+]
+
+# level: national / provincial / city / district / media; online: published on the web.
+OUTLETS = [
+    {"name": "中国人大网", "slug": "npc-cn", "level": "national", "online": True},
+    {
+        "name": "《中国人大》杂志",
+        "slug": "npc-magazine",
+        "level": "national",
+        "online": False,
+        "aliases": ["中国人大杂志"],
+    },
+    {"name": "省人大网", "slug": "province-npc", "level": "provincial", "online": True},
+    {
+        "name": "《人民代表报》",
+        "slug": "deputies-news",
+        "level": "provincial",
+        "online": False,
+        "aliases": ["人民代表报"],
+    },
+    {
+        "name": "市人大网",
+        "slug": "city-npc",
+        "level": "city",
+        "online": True,
+        "aliases": ["江州人大网"],
+    },
+    {
+        "name": "《江州人大》",
+        "slug": "city-magazine",
+        "level": "city",
+        "online": False,
+        "aliases": ["江州人大"],
+    },
+    {"name": "星辰在线", "slug": "xingchen", "level": "media", "online": True},
+    {"name": "云溪电视台", "slug": "yunxi-tv", "level": "media", "online": False},
+    {"name": "云溪之窗", "slug": "yunxi-window", "level": "district", "online": True},
+]
+
+# type: office / committee / street / township (used by quotas and reports).
+UNITS = [
+    {
+        "name": "区人大常委会办公室",
+        "slug": "office",
+        "type": "office",
+        "aliases": ["办公室", "常委会办公室"],
+    },
+    {"name": "法制工作委员会", "slug": "legal-affairs", "type": "committee", "aliases": ["法工委"]},
+    {
+        "name": "财政经济工作委员会",
+        "slug": "finance-economy",
+        "type": "committee",
+        "aliases": ["财经工委", "财经委"],
+    },
+    {
+        "name": "教育科学文化卫生工作委员会",
+        "slug": "education-health",
+        "type": "committee",
+        "aliases": ["教科文卫工委"],
+    },
+    {
+        "name": "城乡建设环境保护工作委员会",
+        "slug": "urban-rural",
+        "type": "committee",
+        "aliases": ["城环工委"],
+    },
+    {
+        "name": "代表工作委员会",
+        "slug": "deputy-affairs",
+        "type": "committee",
+        "aliases": ["代表工委"],
+    },
+    {"name": "青石街道人大工委", "slug": "qingshi-street", "type": "street"},
+    {"name": "溪口街道人大工委", "slug": "xikou-street", "type": "street"},
+    {"name": "桂花街道人大工委", "slug": "guihua-street", "type": "street"},
+    {"name": "白沙镇人大主席团", "slug": "baisha-town", "type": "township"},
+    {"name": "柳塘镇人大主席团", "slug": "liutang-town", "type": "township"},
+]
+
+GENRES = [
+    {"name": "消息", "slug": "news"},
+    {"name": "通讯", "slug": "feature"},
+    {"name": "专访", "slug": "interview"},
+    {"name": "特写", "slug": "close-up"},
+    {"name": "侧记", "slug": "sidelights"},
+    {"name": "评论", "slug": "commentary"},
+    {"name": "理论文章", "slug": "theory", "aliases": ["理论"]},
+    {"name": "图片新闻", "slug": "photo", "aliases": ["图片"]},
+]
+
+# Optional: fixed ASCII slugs for tags and authors. Names not listed here get a short
+# id derived from the exact name, so two different names never share a page.
+TAG_SLUGS = {}
+AUTHOR_SLUGS = {}
+
+# The content-model plugin's own knobs (see plugins/content_model/config.py).
+CONTENT_MODEL = {}

@@ -1,0 +1,214 @@
+"""Markdown bodies to safe HTML, and summaries that work for Chinese text.
+
+One Markdown converter is reused for every file (making one per file is slow); a
+body that crashes it or makes it crawl is reported for that file, never a hang or a
+traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from contextlib import contextmanager
+from html import unescape
+from html.parser import HTMLParser
+
+import markdown
+import nh3
+
+# What correspondents legitimately paste from Word and the web: text structure,
+# tables, images and links. Scripts, frames, forms, styles and event handlers go.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+    "strong", "b", "em", "i", "u", "s", "del", "ins", "sub", "sup", "mark", "small",
+    "blockquote", "q", "cite", "abbr", "code", "pre", "span", "div",
+    "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "colgroup", "col",
+    "img", "a", "figure", "figcaption",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"start"},
+    "abbr": {"title"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+# Markup that sanitizing removes and that the editor should hear about.
+_DANGEROUS = re.compile(
+    r"<\s*(?P<tag>script|iframe|frame|object|embed|style|form|link|meta|base)\b"
+    r"|\s(?P<handler>on[a-z]+)\s*="
+    r"|(?P<scheme>(?:java|vb)script\s*:)",
+    re.IGNORECASE,
+)
+
+MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
+
+
+class RenderError(Exception):
+    """A body that the Markdown converter cannot handle; the message is Chinese."""
+
+
+class _TimeUp(BaseException):
+    """Raised inside the converter when its time is up.
+
+    A BaseException, so that the converter's own ``except Exception`` blocks
+    cannot swallow it.
+    """
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Interrupt the block after `seconds` where signals allow it (main thread)."""
+    usable = (
+        seconds
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def _alarm(signum, frame):
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Renderer:
+    """Convert Markdown bodies to sanitized HTML with one reusable converter."""
+
+    def __init__(self, seconds: float = 5.0):
+        self.seconds = seconds
+        self._md = self._new()
+
+    @staticmethod
+    def _new() -> markdown.Markdown:
+        return markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+
+    def to_html(self, text: str) -> str:
+        """Return the body as sanitized HTML; raise RenderError when it cannot."""
+        try:
+            with _time_limit(self.seconds):
+                html = self._md.reset().convert(text)
+        except _TimeUp:
+            self._md = self._new()  # its state is unknown after an interruption
+            raise RenderError(
+                f"正文排版解析超过 {self.seconds:g} 秒仍未完成，"
+                "通常是正文里有大量未配对的方括号“[”、星号“*”或反引号“`”。"
+            ) from None
+        except RecursionError:
+            self._md = self._new()
+            raise RenderError("正文的列表或引用嵌套层数太多，排版程序无法处理。") from None
+        except Exception as error:  # a converter bug must not hide the other files
+            self._md = self._new()
+            raise RenderError(f"正文排版出错（{type(error).__name__}）。") from error
+        return sanitize(html)
+
+
+def sanitize(html: str) -> str:
+    """Keep text structure, tables, images and links; drop everything executable."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def find_dangerous(text: str) -> list[tuple[int, str]]:
+    """Return (offset, what) for each piece of markup sanitizing will remove."""
+    if "<" not in text and "script" not in text.lower():
+        return []  # the common case: plain Markdown, nothing to scan
+    found = []
+    for match in _DANGEROUS.finditer(text):
+        if match["tag"]:
+            what = f"<{match['tag'].lower()}> 标签"
+        elif match["handler"]:
+            what = f"事件属性 {match['handler'].lower()}"
+        else:
+            what = f"“{match['scheme'].lower()}”链接"
+        found.append((match.start(), what))
+    return found
+
+
+def plain_text(html_or_text: str) -> str:
+    """Strip every tag and entity, and fold white space."""
+    return " ".join(unescape(nh3.clean(html_or_text, tags=set())).split())
+
+
+class _ParagraphText(HTMLParser):
+    """Collect the text of paragraphs and list items.
+
+    Tables, figures, code, headings and footnote marks are skipped.
+    """
+
+    SKIP = {"table", "figure", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "sup"}
+    KEEP = {"p", "li", "dd"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.skipping = 0
+        self.keeping = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.KEEP:
+            self.keeping += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.KEEP:
+            self.keeping = max(0, self.keeping - 1)
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        if self.keeping and not self.skipping:
+            self.parts.append(data)
+
+
+_SENTENCE_END = "。！？!?"
+
+
+def _join(parts: list[str]) -> str:
+    # Fold white space; between two CJK characters a line break means nothing.
+    text = " ".join("".join(parts).split())
+    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+
+
+def summarize(html: str, limit: int) -> str:
+    """Return at most `limit` characters of the body's paragraph text.
+
+    The cut falls at a sentence end (。！？) when one is near; "" means the body
+    has no paragraph text at all.
+    """
+    parser = _ParagraphText()
+    parser.feed(html)
+    parser.close()
+    return truncate(_join(parser.parts), limit)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters, preferring a sentence end."""
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    end = max(window.rfind(mark) for mark in _SENTENCE_END)
+    if end >= limit // 2:
+        return window[: end + 1]
+    return window[: limit - 1].rstrip() + "…"

@@ -1,0 +1,63 @@
+"""The fields of a news item and of a page: names, Chinese aliases, kinds."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One metadata field as editors write it."""
+
+    key: str  # canonical name, as Pelican's metadata key
+    label: str  # the Chinese name shown in messages
+    aliases: tuple[str, ...]  # every accepted spelling, lower-cased
+    kind: str  # "text", "date" or "list"
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("title", "标题", ("title", "标题"), "text"),
+    FieldSpec("date", "日期", ("date", "日期", "发布日期", "发布时间"), "date"),
+    FieldSpec("category", "栏目", ("category", "column", "栏目"), "text"),
+    FieldSpec("tags", "标签", ("tags", "tag", "标签", "关键词"), "list"),
+    FieldSpec("authors", "作者", ("authors", "author", "作者"), "list"),
+    FieldSpec("unit", "单位", ("unit", "单位", "来源单位", "供稿单位"), "text"),
+    FieldSpec("outlets", "发布渠道", ("outlets", "发布渠道", "刊发渠道", "采用渠道"), "list"),
+    FieldSpec("deputies", "代表", ("deputies", "deputy", "代表", "人大代表"), "list"),
+    FieldSpec("genre", "体裁", ("genre", "体裁"), "text"),
+    FieldSpec("uid", "编号", ("uid", "编号"), "text"),
+    FieldSpec("slug", "Slug", ("slug", "网址名"), "text"),
+    FieldSpec("summary", "摘要", ("summary", "摘要", "导语"), "text"),
+    FieldSpec("status", "状态", ("status", "状态"), "text"),
+    FieldSpec("modified", "修改日期", ("modified", "修改日期", "更新日期"), "date"),
+)
+
+BY_ALIAS: dict[str, FieldSpec] = {alias: f for f in FIELDS for alias in f.aliases}
+BY_KEY: dict[str, FieldSpec] = {f.key: f for f in FIELDS}
+
+# What each kind of document must or may carry.
+ITEM_REQUIRED = ("title", "date", "category", "uid")
+PAGE_FIELDS = frozenset({"title", "slug", "summary", "status", "modified", "uid"})
+PAGE_REQUIRED = ("title",)
+
+# Status words editors use, mapped to Pelican's statuses.
+STATUSES = {
+    "published": "published",
+    "发布": "published",
+    "已发布": "published",
+    "公开": "published",
+    "draft": "draft",
+    "草稿": "draft",
+}
+
+
+def label(key: str) -> str:
+    """Return the Chinese label of a field key."""
+    return BY_KEY[key].label
+
+
+def suggest_field(word: str) -> str | None:
+    """Return the field an unknown key most likely meant, as its Chinese label."""
+    close = difflib.get_close_matches(word.lower(), BY_ALIAS, n=1, cutoff=0.5)
+    return BY_ALIAS[close[0]].label if close else None

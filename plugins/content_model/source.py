@@ -1,0 +1,186 @@
+"""Turn a content file's bytes into header fields and a body, the way editors write.
+
+Editors' habits are accepted: a UTF-8 BOM, full-width colons, Chinese list
+separators and Chinese date formats. Everything else becomes a Problem that says
+where it is and how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from .problems import Problem
+from .schema import BY_ALIAS, suggest_field
+
+_KEY_LINE = re.compile(r"^(?P<key>[^:：\s][^:：]{0,30}?)\s*[:：]\s*(?P<value>.*)$")
+_LIST_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+@dataclass
+class Field:
+    """One header field as written: its value and the line it is on."""
+
+    value: str
+    line: int
+    written_key: str
+
+
+@dataclass
+class Source:
+    """A decoded content file split into header fields and body."""
+
+    path: str
+    fields: dict[str, Field] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # the line the body starts on
+    problems: list[Problem] = field(default_factory=list)
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
+    """Decode UTF-8 (with or without BOM); say how to re-save anything else."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+    try:
+        data.decode("gb18030")
+        guess = "文件看起来是 GBK（GB2312/GB18030）编码，不是 UTF-8。"
+    except UnicodeDecodeError:
+        guess = "文件不是 UTF-8 编码的文本（可能是 Word 文档或其他二进制文件）。"
+    hint = (
+        "用记事本打开后选择“另存为”，编码选“UTF-8”再保存；"
+        "或在 WPS/VS Code 中选择“以 UTF-8 编码保存”。"
+    )
+    return None, Problem(path, line, "", guess, hint)
+
+
+def split(path: str, text: str) -> Source:
+    """Split text into header fields and body, noting every malformed header line."""
+    source = Source(path=path)
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    current: Field | None = None
+    while index < len(lines):
+        raw = lines[index].rstrip("\r")
+        number = index + 1
+        index += 1
+        if not raw.strip():
+            break
+        if current is not None and raw[:1] in (" ", "\t", "\u3000"):
+            current.value = f"{current.value} {raw.strip()}".strip()
+            continue
+        match = _KEY_LINE.match(raw.strip())
+        if not match:
+            current = None
+            source.problems.append(
+                Problem(
+                    path,
+                    number,
+                    "",
+                    f"这一行不是“字段：内容”的格式：“{_clip(raw)}”。",
+                    "文件开头每行写一个字段，如“标题：……”；字段写完后空一行再写正文。",
+                )
+            )
+            continue
+        written = match.group("key").strip()
+        spec = BY_ALIAS.get(written.lower())
+        if spec is None:
+            current = None
+            guess = suggest_field(written)
+            hint = f"您是不是想写“{guess}”？" if guess else ""
+            if _looks_like_body(written):
+                hint += "如果这一行是正文，请在字段和正文之间空一行。"
+            source.problems.append(
+                Problem(
+                    path,
+                    number,
+                    written,
+                    f"不认识的字段“{written}”。",
+                    hint + "可用字段：标题、日期、栏目、单位、作者、标签、代表、"
+                    "发布渠道、体裁、编号、摘要、状态、修改日期、Slug。",
+                )
+            )
+            continue
+        if spec.key in source.fields:
+            first = source.fields[spec.key]
+            source.problems.append(
+                Problem(
+                    path,
+                    number,
+                    spec.label,
+                    f"字段“{spec.label}”写了两次（第 {first.line} 行已经写过）。",
+                    "只保留一行。",
+                )
+            )
+            current = None
+            continue
+        current = Field(match.group("value").strip(), number, written)
+        source.fields[spec.key] = current
+    source.body_line = index + 1
+    source.body = "\n".join(lines[index:])
+    return source
+
+
+def split_list(value: str) -> list[str]:
+    """Split a list field on any of , ， 、 ; ；, dropping blanks and repeats."""
+    items = (part.strip() for part in _LIST_SEPARATORS.split(value))
+    return list(dict.fromkeys(item for item in items if item))
+
+
+_DATE_PART = re.compile(
+    r"^(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日)"
+)
+_TIME_PART = re.compile(
+    r"^[T\s]*(?P<h>\d{1,2})(?:(?::(?P<mi>\d{2})(?::(?P<s>\d{2}))?)|(?:[时点](?:(?P<mi2>\d{1,2})分)?))?$"
+)
+
+
+def parse_date(value: str, tz: tzinfo) -> datetime:
+    """Parse the date formats editors write; raise ValueError with a Chinese reason."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        date = _DATE_PART.match(text)
+        if not date:
+            raise ValueError(f"看不懂的日期“{value}”。")
+        rest = text[date.end() :].strip()
+        hour = minute = second = 0
+        if rest:
+            clock = _TIME_PART.match(rest)
+            if not clock:
+                raise ValueError(f"看不懂日期后面的时间“{rest}”。")
+            hour = int(clock["h"])
+            minute = int(clock["mi"] or clock["mi2"] or 0)
+            second = int(clock["s"] or 0)
+        try:
+            parsed = datetime(
+                int(date["y"]),
+                int(date["m"] or date["m2"]),
+                int(date["d"] or date["d2"]),
+                hour,
+                minute,
+                second,
+            )
+        except ValueError:
+            raise ValueError(f"日期“{value}”不存在（请核对月、日、时、分）。") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def _clip(text: str, width: int = 30) -> str:
+    text = text.strip()
+    return text if len(text) <= width else text[:width] + "……"
+
+
+def _looks_like_body(key: str) -> bool:
+    # A "key" longer than any field name is almost always a sentence of the body.
+    return len(key) > 6

@@ -1,0 +1,229 @@
+"""Project tasks: build, preview, check content, write items, test.
+
+Every task that reads content takes --content DIR and --settings FILE; tasks that
+write the site take --output DIR. Pelican runs in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import threading
+from datetime import datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_SETTINGS = str(ROOT / "pelicanconf.py")
+sys.path.insert(0, str(ROOT / "plugins"))
+
+
+def _settings(settings=None, content=None, output=None, **extra):
+    """Read a settings file with the command-line overrides applied."""
+    from pelican.settings import read_settings
+
+    override = dict(extra)
+    if content:
+        override["PATH"] = os.path.abspath(content)
+    if output:
+        override["OUTPUT_PATH"] = os.path.abspath(output)
+    return read_settings(os.path.abspath(settings or DEFAULT_SETTINGS), override=override)
+
+
+def _build(settings_dict):
+    """Run Pelican once; turn any failure into a Chinese message and exit code 1."""
+    from content_model.problems import ContentRefused
+    from pelican import Pelican
+    from pelican.log import init as init_logging
+
+    init_logging(level=logging.WARNING)
+    try:
+        Pelican(settings_dict).run()
+    except ContentRefused:
+        raise Exit(code=1) from None  # the report is already on the terminal
+    except Exception as error:  # Pelican's own errors are fatal too
+        raise Exit(f"构建失败：{error}", code=1) from None
+
+
+@task(
+    help={
+        "content": "content folder (default: the settings' PATH, content/)",
+        "output": "output folder (default: the settings' OUTPUT_PATH, output/)",
+        "settings": "settings file (default: pelicanconf.py)",
+        "drafts": "also write drafts and items waiting for their date, for preview",
+    }
+)
+def build(c, content=None, output=None, settings=None, drafts=False):
+    """Check all content and build the site; exit non-zero on any problem."""
+    extra = {"DRAFT_SAVE_AS": "drafts/{slug}.html"} if drafts else {}
+    conf = _settings(settings, content, output, **extra)
+    _build(conf)
+    print(f"网站已生成：{conf['OUTPUT_PATH']}")
+
+
+@task(
+    help={
+        "content": "content folder",
+        "output": "output folder",
+        "settings": "settings file",
+        "port": "port on localhost (default 8000)",
+        "drafts": "show drafts and waiting items too (preview only)",
+    }
+)
+def serve(c, content=None, output=None, settings=None, port=8000, drafts=True):
+    """Build, serve on http://localhost:PORT and rebuild when content changes."""
+    from content_model.problems import ContentRefused
+    from pelican import Pelican
+    from pelican.log import init as init_logging
+    from pelican.utils import wait_for_changes
+
+    extra = {"DRAFT_SAVE_AS": "drafts/{slug}.html"} if drafts else {}
+    conf = _settings(settings, content, output, **extra)
+    init_logging(level=logging.WARNING)
+    Path(conf["OUTPUT_PATH"]).mkdir(parents=True, exist_ok=True)
+    handler = partial(SimpleHTTPRequestHandler, directory=conf["OUTPUT_PATH"])
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", int(port)), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"预览地址：http://localhost:{port}/  （修改稿件后自动重新生成；按 Ctrl+C 退出）")
+    settings_file = os.path.abspath(settings or DEFAULT_SETTINGS)
+    try:
+        while True:
+            try:
+                Pelican(conf).run()
+                print("网站已重新生成。")
+            except ContentRefused:
+                print("请按上面的提示修改稿件，保存后会自动重试。")
+            except Exception as error:
+                print(f"构建失败：{error}")
+            wait_for_changes(settings_file, conf)
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+@task(help={"content": "content folder", "settings": "settings file"})
+def validate(c, content=None, settings=None):
+    """Check every content file without building; list all problems in Chinese."""
+    from content_model.corpus import build_corpus
+    from content_model.editing import shown_folder
+    from content_model.problems import format_report
+
+    conf = _settings(settings, content)
+    corpus = build_corpus(conf)
+    if corpus.problems:
+        print(format_report(corpus.problems, shown_folder(conf["PATH"])), file=sys.stderr)
+        raise Exit(code=1)
+    items = corpus.items()
+    print(f"检查通过：{len(items)} 篇稿件，{len(corpus.records) - len(items)} 个页面。")
+    for record in corpus.waiting:
+        print(f"定于以后发布：{record.path}（{record.meta['date']:%Y年%m月%d日 %H:%M}）")
+
+
+@task(
+    name="add-uids",
+    help={"content": "content folder", "settings": "settings file"},
+)
+def add_uids(c, content=None, settings=None):
+    """Give every news item that has no 编号 (Uid) a fresh one."""
+    from content_model.editing import add_missing_uids
+
+    conf = _settings(settings, content)
+    changed, unreadable = add_missing_uids(conf)
+    for path in changed:
+        print(f"已补编号：{path}")
+    for path in unreadable:
+        print(f"无法读取（不是 UTF-8 编码，请先另存为 UTF-8）：{path}", file=sys.stderr)
+    print(f"共为 {len(changed)} 个文件补上了编号。")
+    if unreadable:
+        raise Exit(code=1)
+
+
+@task(
+    help={
+        "title": "标题 (asked for when missing)",
+        "column": "栏目, one declared column (asked for when missing)",
+        "unit": "单位, a declared unit",
+        "authors": "作者, separated by 、 or ,",
+        "tags": "标签, separated by 、 or ,",
+        "genre": "体裁, a declared genre",
+        "date": "日期, e.g. 2025-03-15 09:30 (default: now)",
+        "content": "content folder",
+        "settings": "settings file",
+    }
+)
+def new(
+    c,
+    title="",
+    column="",
+    unit="",
+    authors="",
+    tags="",
+    genre="",
+    date="",
+    content=None,
+    settings=None,
+):
+    """Create a news item with today's date and a fresh 编号; print its path."""
+    from zoneinfo import ZoneInfo
+
+    from content_model.config import get_site
+    from content_model.editing import new_item, shown_folder
+    from content_model.source import parse_date, split_list
+
+    conf = _settings(settings, content)
+    site = get_site(conf)
+    tz = ZoneInfo(conf["TIMEZONE"])
+    title = title or _ask("标题")
+    column = column or _ask(f"栏目（{'、'.join(e.name for e in site.columns)}）")
+    errors = []
+    for value, registry in ((column, site.columns), (unit, site.units), (genre, site.genres)):
+        if value and registry.find(value) is None:
+            close = registry.suggest(value)
+            guess = f"，您是不是想写“{'”或“'.join(close)}”" if close else ""
+            errors.append(f"不认识的{registry.label}“{value}”{guess}。")
+    try:
+        when = parse_date(date, tz) if date else datetime.now(tz).replace(second=0, microsecond=0)
+    except ValueError as error:
+        errors.append(str(error))
+    if not title.strip():
+        errors.append("标题不能为空。")
+    if errors:
+        raise Exit("\n".join(errors), code=1)
+    file, url = new_item(
+        conf,
+        title=title.strip(),
+        column=site.columns.find(column).name,
+        date=when,
+        unit=site.units.find(unit).name if unit else "",
+        authors=split_list(authors),
+        tags=split_list(tags),
+        genre=site.genres.find(genre).name if genre else "",
+    )
+    print(f"已新建稿件：{shown_folder(file)}")
+    print(f"预览地址（先运行 invoke serve）：http://localhost:8000/{url}")
+
+
+def _ask(question):
+    if not sys.stdin.isatty():
+        raise Exit(f"缺少“{question.split('（')[0]}”，请用参数提供。", code=1)
+    return input(f"{question}：").strip()
+
+
+@task(help={"pytest_args": "extra arguments passed to pytest"})
+def test(c, pytest_args=""):
+    """Lint with ruff, then run the whole test suite."""
+    c.run(f"{sys.executable} -m ruff check .", echo=True, pty=False)
+    c.run(f"{sys.executable} -m ruff format --check .", echo=True, pty=False)
+    c.run(f"{sys.executable} -m pytest {pytest_args}", echo=True, pty=False)
+
+
+@task
+def clean(c):
+    """Remove the built site and caches."""
+    for folder in ("output", "cache", ".pytest_cache"):
+        shutil.rmtree(ROOT / folder, ignore_errors=True)
