@@ -23,7 +23,7 @@ from .config import Entry, Registry, Site, get_config, get_site
 from .markup import Renderer, RenderError, find_dangerous, plain_text, summarize, truncate
 from .problems import Problem
 from .schema import ITEM_REQUIRED, PAGE_FIELDS, PAGE_REQUIRED, STATUSES, label
-from .source import Source, decode, parse_date, split, split_list
+from .source import Source, decode, has_time, parse_date, split, split_list
 
 _ASCII_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _YEAR_DIR = re.compile(r"^\d{4}$")
@@ -171,6 +171,8 @@ class _Checker:
                 except ValueError as error:
                     problem(key, str(error),
                             "请写成“2025-03-15 09:30”“2025-03-15”或“2025年3月15日 9:30”。")  # fmt: skip
+        # A date written without a time is shown without one (not as "00:00").
+        meta["date_has_time"] = has_time(value.get("date", ""))
         if value.get("category"):
             names = split_list(value["category"])
             if len(names) > 1:

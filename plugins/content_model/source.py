@@ -176,6 +176,14 @@ def parse_date(value: str, tz: tzinfo) -> datetime:
     return parsed
 
 
+def has_time(value: str) -> bool:
+    """Return whether a written date carries a time of day."""
+    text = unicodedata.normalize("NFKC", value)
+    date = _DATE_PART.match(text.strip())
+    rest = text.strip()[date.end() :] if date else text
+    return bool(re.search(r"\d\s*[:时点]", rest))
+
+
 def _clip(text: str, width: int = 30) -> str:
     text = text.strip()
     return text if len(text) <= width else text[:width] + "……"

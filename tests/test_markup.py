@@ -1,0 +1,116 @@
+"""Bodies become safe HTML; summaries work for Chinese text."""
+
+import time
+
+import pytest
+from content_model.markup import Renderer, RenderError, find_dangerous, sanitize, summarize
+
+LONG = "根据2024年工作安排和区委部署要求" * 20  # one "word" to Pelican: no spaces
+
+
+def test_pelicans_word_count_problem_does_not_apply():
+    # Pelican counts 根据2024年… up to the next space as one word and keeps it whole.
+    summary = summarize(f"<p>{LONG}</p>", 120)
+    assert 0 < len(summary) <= 120
+    assert summary.endswith("…")
+
+
+def test_summary_ends_at_a_sentence_when_one_is_near():
+    text = (
+        "区人大常委会召开第二十次会议。" * 6
+        + "会议听取了区人民政府关于生态环境保护工作情况的报告，" * 5
+    )
+    summary = summarize(f"<p>{text}</p>", 120)
+    assert summary.endswith("。")
+    assert len(summary) == 90
+
+
+def test_short_body_is_kept_whole():
+    assert summarize("<p>会议审议通过了决议。</p>", 120) == "会议审议通过了决议。"
+
+
+def test_first_paragraph_with_attributes_is_not_lost():
+    # Pelican returns an empty summary here.
+    html = '<p class="lead" id="p1">区人大常委会开展执法检查。</p><p>第二段。</p>'
+    assert summarize(html, 120) == "区人大常委会开展执法检查。第二段。"
+
+
+def test_images_tables_and_headings_are_skipped():
+    html = (
+        '<h2>一、基本情况</h2><p><img src="a.jpg" alt="会场"></p>'
+        "<table><tr><td>赞成</td><td>30</td></tr></table>"
+        "<p>会议表决通过了任免事项。</p>"
+    )
+    assert summarize(html, 120) == "会议表决通过了任免事项。"
+
+
+def test_body_without_paragraph_text_gives_empty_summary_for_the_caller_to_fill():
+    assert summarize("<table><tr><td>表</td></tr></table>", 120) == ""
+
+
+def test_lines_of_one_paragraph_join_without_spaces_between_chinese():
+    assert summarize("<p>区人大\n常委会</p>", 120) == "区人大常委会"
+
+
+@pytest.mark.parametrize(
+    "dangerous",
+    [
+        "<script>alert(1)</script>",
+        '<img src="x.png" onerror="alert(1)">',
+        '<a href="javascript:alert(1)">x</a>',
+        '<iframe src="https://example.com"></iframe>',
+        '<p style="color:red" onclick="x()">x</p>',
+        "<style>body{display:none}</style>",
+        '<form action="/x"><input name="a"></form>',
+    ],
+)
+def test_sanitize_removes_everything_executable(dangerous):
+    cleaned = sanitize(dangerous).lower()
+    for word in (
+        "<script",
+        "onerror",
+        "javascript:",
+        "<iframe",
+        "style=",
+        "onclick",
+        "<style",
+        "<form",
+        "<input",
+    ):
+        assert word not in cleaned
+    assert find_dangerous(dangerous) or "style=" in dangerous
+
+
+def test_sanitize_keeps_what_word_pastes_legitimately():
+    html = (
+        "<h2>标题</h2><p><strong>粗</strong><em>斜</em></p><ul><li>一</li></ul>"
+        '<table><thead><tr><th colspan="2">表</th></tr></thead></table>'
+        '<p><img src="/images/a.jpg" alt="会场"><a href="https://www.npc.gov.cn/">链接</a></p>'
+    )
+    assert sanitize(html) == html
+
+
+def test_intrasite_link_markers_survive_sanitizing():
+    html = '<a href="{filename}/news/2025/a.md">x</a><img src="{static}/images/a.jpg" alt="图">'
+    assert sanitize(html) == html
+
+
+def test_deeply_nested_list_is_a_render_error_not_a_crash():
+    body = "".join("    " * i + "- 项\n" for i in range(300))
+    with pytest.raises(RenderError, match="嵌套"):
+        Renderer().to_html(body)
+
+
+def test_renderer_is_usable_after_an_error():
+    renderer = Renderer()
+    with pytest.raises(RenderError):
+        renderer.to_html("".join("    " * i + "- 项\n" for i in range(300)))
+    assert renderer.to_html("*好*") == "<p><em>好</em></p>"
+
+
+def test_input_that_makes_markdown_crawl_is_stopped_in_time():
+    # 20,000 "[" take python-markdown well over 20 seconds.
+    start = time.monotonic()
+    with pytest.raises(RenderError, match="超过 1 秒"):
+        Renderer(seconds=1).to_html("[" * 20000)
+    assert time.monotonic() - start < 5

@@ -1,0 +1,139 @@
+"""How editors write metadata: what is accepted, and what each mistake says."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from content_model.source import decode, has_time, parse_date, split, split_list
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2025-03-15 09:30", datetime(2025, 3, 15, 9, 30)),
+        ("2025-03-15", datetime(2025, 3, 15)),
+        ("2025年3月15日", datetime(2025, 3, 15)),
+        ("2025年3月15日 9:30", datetime(2025, 3, 15, 9, 30)),
+        ("2025年3月15日9:30", datetime(2025, 3, 15, 9, 30)),
+        ("2025年03月05日 14时20分", datetime(2025, 3, 5, 14, 20)),
+        ("2025/3/5 8:05", datetime(2025, 3, 5, 8, 5)),
+        ("2025.3.5", datetime(2025, 3, 5)),
+        ("２０２５年３月１５日　９：３０", datetime(2025, 3, 15, 9, 30)),  # full-width
+        ("2025-03-15T09:30:00", datetime(2025, 3, 15, 9, 30)),
+    ],
+)
+def test_dates_editors_write_are_understood_in_beijing_time(written, expected):
+    assert parse_date(written, SHANGHAI) == expected.replace(tzinfo=SHANGHAI)
+
+
+def test_an_explicit_offset_is_kept():
+    parsed = parse_date("2025-03-15T09:30:00+00:00", SHANGHAI)
+    assert parsed.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("2025-02-30", "不存在"),
+        ("2025年13月1日", "不存在"),
+        ("三月十五日", "看不懂的日期"),
+        ("2025-03-15 上午", "看不懂日期后面的时间"),
+        ("15/03/2025", "看不懂的日期"),
+    ],
+)
+def test_bad_dates_say_why_in_chinese(written, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_date(written, SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("张三、李四", ["张三", "李四"]),
+        ("会议，监督；代表", ["会议", "监督", "代表"]),
+        ("a, b,c", ["a", "b", "c"]),
+        ("张三、、张三 ，", ["张三"]),
+        ("", []),
+    ],
+)
+def test_lists_split_on_chinese_and_ascii_separators(written, expected):
+    assert split_list(written) == expected
+
+
+def test_header_accepts_full_width_colon_chinese_and_english_keys():
+    source = split("a.md", "标题：区人大召开会议\nDate: 2025-03-15\n栏目 ： 监督\n\n正文。\n")
+    assert not source.problems
+    assert {k: f.value for k, f in source.fields.items()} == {
+        "title": "区人大召开会议",
+        "date": "2025-03-15",
+        "category": "监督",
+    }
+    assert source.fields["category"].line == 3
+    assert source.body.strip() == "正文。"
+    assert source.body_line == 5
+
+
+def test_indented_lines_continue_the_previous_field():
+    source = split("a.md", "标题：一\n摘要：第一句。\n  第二句。\n\n正文")
+    assert source.fields["summary"].value == "第一句。 第二句。"
+
+
+def test_a_line_that_is_not_key_value_is_reported_with_its_line():
+    source = split("a.md", "标题：一\n这一行没有冒号\n\n正文")
+    (problem,) = source.problems
+    assert problem.line == 2
+    assert "不是“字段：内容”的格式" in problem.message
+    assert "空一行" in problem.hint
+
+
+def test_an_unknown_key_suggests_the_field_meant():
+    source = split("a.md", "标题：一\nTitel: x\n\n正文")
+    (problem,) = source.problems
+    assert problem.field == "Titel"
+    assert "不认识的字段" in problem.message
+    assert "标题" in problem.hint
+
+
+def test_body_written_without_blank_line_is_explained():
+    source = split("a.md", "标题：一\n会议强调，要进一步加强监督工作：持续跟踪问效\n")
+    (problem,) = source.problems
+    assert "如果这一行是正文" in problem.hint
+
+
+def test_a_field_written_twice_is_reported():
+    source = split("a.md", "标题：一\nTitle: 二\n\n正文")
+    (problem,) = source.problems
+    assert problem.line == 2 and "写了两次" in problem.message and "第 1 行" in problem.message
+
+
+def test_bom_is_accepted():
+    text, problem = decode("a.md", "\ufeff标题：一".encode())
+    assert problem is None and text == "标题：一"
+
+
+def test_gbk_file_is_recognized_and_the_fix_explained():
+    text, problem = decode("a.md", "标题：一\n日期：2025-03-15\n".encode("gbk"))
+    assert text is None
+    assert "GBK" in problem.message
+    assert "UTF-8" in problem.hint and "另存为" in problem.hint
+
+
+def test_binary_file_is_not_called_gbk():
+    text, problem = decode("a.md", b"PK\x03\x04\xff\xfe\x00\x81\xff")
+    assert text is None and "不是 UTF-8" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2025-03-15 09:30", True),
+        ("2025年3月15日 9时", True),
+        ("2025-03-15T09:30:00+08:00", True),
+        ("2025-03-15", False),
+        ("2025年3月15日", False),
+    ],
+)
+def test_a_date_without_time_is_known_as_such(written, expected):
+    assert has_time(written) is expected
