@@ -47,7 +47,8 @@ def test_build_takes_content_output_and_settings(content, tmp_path):
         str(settings),
     )
     assert result.returncode == 0, result.stderr
-    assert "网站已生成" in result.stdout
+    assert "已发布 1 篇稿件、0 个页面" in result.stdout and "网站已生成" in result.stdout
+    assert "Done" not in result.stdout + result.stderr  # Pelican's English summary
     assert soup(tmp_path / "out/index.html").select_one(".site-name").get_text() == "另一个区人大"
 
 
