@@ -25,7 +25,8 @@ PATH = "content"
 OUTPUT_PATH = "output"
 THEME = str(_HERE / "theme")
 PLUGIN_PATHS = [str(_HERE / "plugins")]
-PLUGINS = ["content_model"]
+# content_model first: the other plugins read the records and site facts it makes.
+PLUGINS = ["content_model", "feeds"]
 
 ARTICLE_PATHS = ["news"]
 PAGE_PATHS = ["pages"]
@@ -81,12 +82,13 @@ PAGINATION_PATTERNS = (
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
 )
 
-# Feeds: Pelican's own for now (absolute links need FEED_DOMAIN in production).
-FEED_ALL_ATOM = "feeds/all.atom.xml"
-CATEGORY_FEED_ATOM = "feeds/column/{slug}.atom.xml"
+# Feeds are written by plugins/feeds (feedgen, ids from 编号); Pelican's own are off.
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
+FEEDS = {}  # see plugins/feeds/plan.py DEFAULTS: LENGTH (50), FOLDER, SUBSCRIBE_URL
 
 # --- Site facts: declared once, read everywhere -------------------------------------
 # Column groups follow how a congress works: the three meetings, the three powers,

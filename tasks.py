@@ -66,8 +66,9 @@ def _run(settings_dict):
 
 def _build(settings_dict):
     """Run Pelican once; turn any failure into a Chinese message and exit code 1."""
-    from content_model.problems import ContentRefused
     from pelican.log import init as init_logging
+
+    from content_model.problems import ContentRefused
 
     init_logging(level=logging.WARNING)
     try:
@@ -105,9 +106,10 @@ def build(c, content=None, output=None, settings=None, drafts=False):
 )
 def serve(c, content=None, output=None, settings=None, port=8000, drafts=True):
     """Build, serve on http://localhost:PORT and rebuild when content changes."""
-    from content_model.problems import ContentRefused
     from pelican.log import init as init_logging
     from pelican.utils import wait_for_changes
+
+    from content_model.problems import ContentRefused
 
     extra = {"DRAFT_SAVE_AS": "drafts/{slug}.html"} if drafts else {}
     conf = _settings(settings, content, output, **extra)

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+
 from content_model.markup import Renderer, RenderError, find_dangerous, sanitize, summarize
 
 LONG = "根据2024年工作安排和区委部署要求" * 20  # one "word" to Pelican: no spaces

@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from content_model.source import decode, has_time, parse_date, split, split_list
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, SAMPLE, copy_sample, run_pelican, soup, write_item
 
 UID = "3f2a9c1b-5d7e-4c21-9a0b-1e2f3a4b5c6d"

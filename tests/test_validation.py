@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from conftest import build, run_pelican, write_item
 from content_model.problems import ContentRefused
 

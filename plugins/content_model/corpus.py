@@ -185,10 +185,12 @@ class _Checker:
         for key, registry in (("unit", self.site.units), ("genre", self.site.genres)):
             if value.get(key):
                 meta[key] = self._lookup(registry, key, value[key], problem)
-        meta["outlets"] = [
-            self._lookup(self.site.outlets, "outlets", name, problem)
-            for name in split_list(value.get("outlets", ""))
-        ]
+        # 发布渠道: where it appeared; 报送: where the office offered it (upward).
+        for key in ("outlets", "submit"):
+            meta[key] = [
+                self._lookup(self.site.outlets, key, name, problem)
+                for name in split_list(value.get(key, ""))
+            ]
         meta["tags"] = [
             unicodedata.normalize("NFKC", tag) for tag in split_list(value.get("tags", ""))
         ]

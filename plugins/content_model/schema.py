@@ -24,6 +24,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("authors", "作者", ("authors", "author", "作者"), "list"),
     FieldSpec("unit", "单位", ("unit", "单位", "来源单位", "供稿单位"), "text"),
     FieldSpec("outlets", "发布渠道", ("outlets", "发布渠道", "刊发渠道", "采用渠道"), "list"),
+    FieldSpec("submit", "报送", ("submit", "报送", "报送渠道"), "list"),
     FieldSpec("deputies", "代表", ("deputies", "deputy", "代表", "人大代表"), "list"),
     FieldSpec("genre", "体裁", ("genre", "体裁"), "text"),
     FieldSpec("uid", "编号", ("uid", "编号"), "text"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from .problems import Problem
-from .schema import BY_ALIAS, suggest_field
+from .schema import BY_ALIAS, FIELDS, suggest_field
 
 _KEY_LINE = re.compile(r"^(?P<key>[^:：\s][^:：]{0,30}?)\s*[:：]\s*(?P<value>.*)$")
 _LIST_SEPARATORS = re.compile(r"[,，、;；]")
@@ -101,8 +101,7 @@ def split(path: str, text: str) -> Source:
                     number,
                     written,
                     f"不认识的字段“{written}”。",
-                    hint + "可用字段：标题、日期、栏目、单位、作者、标签、代表、"
-                    "发布渠道、体裁、编号、摘要、状态、修改日期、Slug。",
+                    f"{hint}可用字段：{'、'.join(f.label for f in FIELDS)}。",
                 )
             )
             continue

@@ -1,0 +1,123 @@
+"""Register the feeds with Pelican: one generator writes every feed and 订阅 page."""
+
+from __future__ import annotations
+
+import os
+
+from pelican import signals
+from pelican.generators import Generator
+
+from content_model.config import get_site
+
+from .plan import Feed, FeedItem, get_config, plan, split
+from .render import render
+
+FORMATS = ("atom", "rss")
+CONTEXT_KEY = "feeds"
+
+
+def _item(article, domain: str, group_slugs: dict[str, str]) -> FeedItem:
+    """Turn one of Pelican's articles into the plain record feeds are made of."""
+    url = f"{domain}/{article.url}"
+    column = article.column
+    return FeedItem(
+        uid=article.uid,
+        title=article.title,
+        url=url,
+        authors=tuple(a.name for a in getattr(article, "authors", [])),
+        column=column.name,
+        published=article.date,
+        updated=getattr(article, "modified", None) or article.date,
+        content=article.get_content(domain),
+        summary=article.summary,
+        columns_key=f"column/{column.slug}",
+        group_key=f"group/{group_slugs[column.name]}",
+        submit_keys=tuple(f"submit/{o.slug}" for o in getattr(article, "submit", [])),
+    )
+
+
+class FeedsGenerator(Generator):
+    """Plan the feeds once the articles are read; write them and the 订阅 page."""
+
+    def generate_context(self):
+        """Plan every feed and share the plan with all templates."""
+        self.config = get_config(self.settings)
+        self.domain = (self.settings.get("FEED_DOMAIN") or self.settings["SITEURL"]).rstrip("/")
+        self.publisher = self.settings.get("PUBLISHER") or self.settings["SITENAME"]
+        site = get_site(self.settings)
+        group_slugs = {c.name: site.groups.find(c.group).slug for c in site.columns}
+        items = [_item(a, self.domain, group_slugs) for a in self.context.get("articles", [])]
+        self.feeds = plan(
+            items,
+            self.settings["SITENAME"],
+            site.columns,
+            site.groups,
+            site.outlets,
+            self.settings["CATEGORY_URL"],
+        )
+        self.context[CONTEXT_KEY] = FeedIndex(self.feeds, self.config["FOLDER"])
+        self.context["SUBSCRIBE_URL"] = self.config["SUBSCRIBE_URL"]
+
+    def generate_output(self, writer):
+        """Write every feed document, its archives, and the 订阅 page."""
+        folder, length = self.config["FOLDER"], int(self.config["LENGTH"])
+        for feed in self.feeds:
+            current, pages = split(feed.items, length)
+            documents = [(0, current)] + [(n, page) for n, page in enumerate(pages, 1)]
+            for fmt in FORMATS:
+                for number, items in documents:
+                    data = render(feed, items, fmt, publisher=self.publisher, domain=self.domain,
+                                  folder=folder, archive=number, archives=len(pages))  # fmt: skip
+                    _write_if_changed(
+                        os.path.join(self.output_path, feed.path(fmt, folder, number)), data
+                    )
+        writer.write_file(
+            self.config["SUBSCRIBE_SAVE_AS"],
+            self.get_template("subscribe"),
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            url=self.config["SUBSCRIBE_URL"],
+        )
+
+
+class FeedIndex:
+    """What templates need to advertise feeds: paths by key."""
+
+    def __init__(self, feeds: list[Feed], folder: str):
+        self.folder = folder
+        self.by_key = {feed.key: feed for feed in feeds}
+        self.all = self.by_key["all"]
+
+    def of(self, kind: str) -> list[Feed]:
+        """Return the feeds whose key starts with `kind/`, in declared order."""
+        return [f for f in self.by_key.values() if f.key.startswith(f"{kind}/")]
+
+    def get(self, key: str) -> Feed | None:
+        """Return the feed with this key, if any."""
+        return self.by_key.get(key)
+
+    def url(self, feed: Feed, fmt: str) -> str:
+        """Return a feed's path relative to the site root."""
+        return feed.path(fmt, self.folder)
+
+
+def _write_if_changed(path: str, data: bytes) -> None:
+    """Write bytes under the output folder, leaving an identical file untouched."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def get_generators(pelican):
+    """Offer the feeds generator to Pelican."""
+    return FeedsGenerator
+
+
+def register():
+    """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
+    signals.get_generators.connect(get_generators)
