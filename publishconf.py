@@ -10,5 +10,5 @@ from pelicanconf import *  # noqa: E402
 SITEURL = os.environ.get("SITEURL", "https://www.yunxi-renda.example")
 FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
-DELETE_OUTPUT_DIRECTORY = True
 DRAFT_SAVE_AS = ""  # drafts and waiting items never reach the public
+DRAFT_PAGE_SAVE_AS = ""

@@ -65,18 +65,47 @@ def _run(settings_dict):
 
 
 def _build(settings_dict):
-    """Run Pelican once; turn any failure into a Chinese message and exit code 1."""
+    """Build into a fresh folder and swap it in; on any failure keep the old site.
+
+    Content problems stop Pelican before it writes anything; building aside also
+    covers Pelican's own errors, which can happen halfway through writing.
+    """
     from pelican.log import init as init_logging
 
     from content_model.problems import ContentRefused
 
     init_logging(level=logging.WARNING)
+    final = Path(settings_dict["OUTPUT_PATH"])
+    staging = final.with_name(final.name + ".building")
+    shutil.rmtree(staging, ignore_errors=True)
     try:
-        _run(settings_dict)
+        _run({**settings_dict, "OUTPUT_PATH": str(staging)})
     except ContentRefused:
+        shutil.rmtree(staging, ignore_errors=True)
         raise Exit(code=1) from None  # the report is already on the terminal
     except Exception as error:  # Pelican's own errors are fatal too
-        raise Exit(f"构建失败：{error}", code=1) from None
+        shutil.rmtree(staging, ignore_errors=True)
+        raise Exit(f"构建失败：{error}（原有网站文件保持不变）", code=1) from None
+    previous = final.with_name(final.name + ".previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if final.exists():
+        final.rename(previous)
+    staging.rename(final)
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _preview(drafts):
+    """Return the overrides that make a preview show drafts and waiting items."""
+    if not drafts:
+        return {}
+    return {"DRAFT_SAVE_AS": "drafts/{slug}.html", "DRAFT_PAGE_SAVE_AS": "drafts/pages/{slug}.html"}
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serve files without printing an English access log line per request."""
+
+    def log_message(self, *args):
+        """Print nothing."""
 
 
 @task(
@@ -89,8 +118,7 @@ def _build(settings_dict):
 )
 def build(c, content=None, output=None, settings=None, drafts=False):
     """Check all content and build the site; exit non-zero on any problem."""
-    extra = {"DRAFT_SAVE_AS": "drafts/{slug}.html"} if drafts else {}
-    conf = _settings(settings, content, output, **extra)
+    conf = _settings(settings, content, output, **_preview(drafts))
     _build(conf)
     print(f"网站已生成：{conf['OUTPUT_PATH']}")
 
@@ -111,13 +139,16 @@ def serve(c, content=None, output=None, settings=None, port=8000, drafts=True):
 
     from content_model.problems import ContentRefused
 
-    extra = {"DRAFT_SAVE_AS": "drafts/{slug}.html"} if drafts else {}
-    conf = _settings(settings, content, output, **extra)
+    conf = _settings(settings, content, output, **_preview(drafts))
     init_logging(level=logging.WARNING)
     Path(conf["OUTPUT_PATH"]).mkdir(parents=True, exist_ok=True)
-    handler = partial(SimpleHTTPRequestHandler, directory=conf["OUTPUT_PATH"])
-    handler.log_message = lambda *args: None
-    server = ThreadingHTTPServer(("127.0.0.1", int(port)), handler)
+    handler = partial(_QuietHandler, directory=conf["OUTPUT_PATH"])
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", int(port)), handler)
+    except OSError:
+        raise Exit(
+            f"端口 {port} 已被占用，请关闭占用它的程序，或用 --port 换一个端口。", code=1
+        ) from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"预览地址：http://localhost:{port}/  （修改稿件后自动重新生成；按 Ctrl+C 退出）")
     settings_file = os.path.abspath(settings or DEFAULT_SETTINGS)
@@ -211,9 +242,7 @@ def new(
     errors = []
     for value, registry in ((column, site.columns), (unit, site.units), (genre, site.genres)):
         if value and registry.find(value) is None:
-            close = registry.suggest(value)
-            guess = f"，您是不是想写“{'”或“'.join(close)}”" if close else ""
-            errors.append(f"不认识的{registry.label}“{value}”{guess}。")
+            errors.append("".join(registry.unknown(value)))
     try:
         when = parse_date(date, tz) if date else datetime.now(tz).replace(second=0, microsecond=0)
     except ValueError as error:

@@ -76,9 +76,26 @@ def test_header_accepts_full_width_colon_chinese_and_english_keys():
     assert source.body_line == 5
 
 
-def test_indented_lines_continue_the_previous_field():
-    source = split("a.md", "标题：一\n摘要：第一句。\n  第二句。\n\n正文")
-    assert source.fields["summary"].value == "第一句。 第二句。"
+def test_an_indented_paragraph_without_blank_line_is_never_swallowed_into_a_field():
+    # Chinese paragraphs start with two full-width spaces; the blank line is forgotten.
+    text = "标题：一\n标签：预算\n\u3000\u30003月2日，区人大常委会召开会议。\n"
+    source = split("a.md", text)
+    assert source.fields["tags"].value == "预算"
+    (problem,) = source.problems
+    assert problem.line == 3 and "空一行" in problem.hint
+
+
+def test_a_field_with_control_characters_is_refused():
+    source = split("a.md", "标题：一\x00二\n\n正文")
+    (problem,) = source.problems
+    assert problem.field == "标题" and "控制字符" in problem.message
+
+
+def test_utf16_file_is_named_as_such():
+    text, problem = decode("a.md", "标题：一".encode("utf-16"))
+    assert text is None and "UTF-16" in problem.message
+    text, problem = decode("a.md", "Title: x\nDate: 2025-03-01\n".encode("utf-16-le"))
+    assert text is None and "UTF-16" in problem.message
 
 
 def test_a_line_that_is_not_key_value_is_reported_with_its_line():

@@ -135,7 +135,7 @@ def test_add_uids_fixes_every_file_and_touches_nothing_else(content, tmp_path):
         "\ufeff标题：甲\r\n日期：2025-03-01\r\n栏目：监督\r\n\r\n正文。\r\n".encode()
     )
     (folder / "lf.md").write_bytes(
-        "标题：乙\n日期：2025-03-02\n栏目：监督\n摘要：一\n  二\n\n正文。\n".encode()
+        "标题：乙\n日期：2025-03-02\n栏目：监督\n摘要：一二\n\n正文。\n".encode()
     )
     (folder / "has.md").write_bytes(
         f"标题：丙\n日期：2025-03-03\n栏目：监督\n编号：{UID}\n\n正文。\n".encode()
@@ -148,7 +148,7 @@ def test_add_uids_fixes_every_file_and_touches_nothing_else(content, tmp_path):
     assert crlf.startswith("\ufeff标题：甲\r\n日期：2025-03-01\r\n栏目：监督\r\n编号：".encode())
     assert crlf.endswith("\r\n\r\n正文。\r\n".encode())
     lf = (folder / "lf.md").read_text(encoding="utf-8")
-    assert lf.startswith("标题：乙\n日期：2025-03-02\n栏目：监督\n摘要：一\n  二\n编号：")
+    assert lf.startswith("标题：乙\n日期：2025-03-02\n栏目：监督\n摘要：一二\n编号：")
     assert (folder / "has.md").read_bytes() == untouched
     assert invoke("validate", "--content", str(content)).returncode == 0
 
@@ -183,7 +183,7 @@ def test_serve_builds_and_serves_the_site_on_localhost(tmp_path):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
                     page = response.read().decode("utf-8")
-                if "最新稿件" in page:
+                if "云溪区人大" in page:
                     break
             except OSError:
                 pass
@@ -205,3 +205,59 @@ def test_every_content_task_takes_content_and_settings(task):
 def test_sample_content_is_valid():
     result = invoke("validate", "--content", str(SAMPLE))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_build_never_keeps_what_a_preview_or_an_earlier_build_wrote(content, tmp_path):
+    write_item(
+        content / "news/2025", "a.md", f"标题：甲\n日期：2025-03-01\n栏目：监督\n编号：{UID}"
+    )
+    draft = content / "news/2025/d.md"
+    draft.write_text(
+        "标题：乙\n日期：2025-03-02\n栏目：监督\n状态：草稿\n编号：22222222-2222-4222-8222-222222222222\n\n正文。\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert (
+        invoke("build", "--drafts", "--content", str(content), "--output", str(out)).returncode == 0
+    )
+    assert (out / "drafts").is_dir()
+    assert invoke("build", "--content", str(content), "--output", str(out)).returncode == 0
+    assert not (out / "drafts").exists()
+    (content / "news/2025/a.md").unlink()
+    assert invoke("build", "--content", str(content), "--output", str(out)).returncode == 0
+    assert not list(out.glob("news/2025/03/2025*.html"))
+
+
+def test_a_failed_build_keeps_the_previous_site_whole(content, tmp_path):
+    write_item(
+        content / "news/2025", "a.md", f"标题：甲\n日期：2025-03-01\n栏目：监督\n编号：{UID}"
+    )
+    out = tmp_path / "out"
+    assert invoke("build", "--content", str(content), "--output", str(out)).returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "article.html").write_text("{{ article.nothing.more }}")
+    settings = tmp_path / "broken.py"
+    settings.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\nTHEME = {str(theme)!r}\n"
+    )
+    result = invoke(
+        "build", "--content", str(content), "--output", str(out), "--settings", str(settings)
+    )
+    assert (
+        result.returncode == 1
+        and "构建失败" in result.stderr
+        and "原有网站文件保持不变" in result.stderr
+    )
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_serve_says_in_chinese_when_the_port_is_taken():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = invoke("serve", "--port", str(port))
+    assert result.returncode == 1 and "已被占用" in result.stderr
+    assert "Traceback" not in result.stderr

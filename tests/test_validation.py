@@ -7,6 +7,7 @@ must stop with a non-zero exit and a Chinese message naming file, line and field
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -217,7 +218,8 @@ def test_folder_year_must_match_the_date(content, tmp_path):
     ("name", "hint"),
     [
         ("news/2025/稿件.docx", ".md 文件"),
-        ("news/2025/a.markdown", "扩展名改为 .md"),
+        ("news/2025/a.markdown", "扩展名改为小写的 .md"),
+        ("news/2025/B.MD", "扩展名改为小写的 .md"),
         ("stray.md", "news/年份/"),
         ("news/2025/photo.jpg", "images 文件夹"),
     ],
@@ -266,20 +268,85 @@ def test_refused_build_exits_non_zero_and_leaves_output_intact(content, tmp_path
 
 @pytest.mark.warnings_expected
 def test_errors_pelican_logs_are_fatal(content, tmp_path):
-    # Vanilla Pelican logs "Skipping ..." at error level and exits 0; with our
-    # plugin loaded, any error Pelican logs stops the build (--fatal errors).
+    # Vanilla Pelican logs "Skipping ..." at error level and exits 0; loading our
+    # plugin makes any error Pelican logs stop the build (--fatal errors).
+    from pelican.log import FatalLogger
+
+    FatalLogger.fatal_lvl = logging.CRITICAL + 1  # as a plain `pelican` run starts
+    logging.getLogger("pelican.generators").error("Skipping %s", "x.md")  # no effect yet
     write_item(content / "news/2025", "a.md", GOOD)
     build(content, tmp_path / "output")
     with pytest.raises(RuntimeError):
         logging.getLogger("pelican.generators").error("Skipping %s", "x.md")
 
 
-def test_a_template_error_fails_the_command_line_build(content, tmp_path):
+def test_files_pelican_would_read_are_exactly_the_checked_ones(content, tmp_path):
     write_item(content / "news/2025", "a.md", GOOD)
-    theme = tmp_path / "theme"
-    (theme / "templates").mkdir(parents=True)
-    (theme / "templates" / "article.html").write_text("{{ article.nothing.more }}")
-    settings = tmp_path / "broken.py"
-    settings.write_text(f"from pelicanconf import *\nTHEME = {str(theme)!r}\n")
-    result = run_pelican(content, tmp_path / "output", settings=settings)
-    assert result.returncode != 0
+    # macOS leaves ._ files on shared drives; Pelican's default pattern misses them.
+    (content / "news/2025/._a.md").write_bytes(b"\x00\x05\x16\x07")
+    out = build(content, tmp_path / "output")
+    assert len([p for p in out.glob("news/2025/03/*.html") if p.name != "index.html"]) == 1
+
+
+def test_dangling_link_is_reported(content, tmp_path):
+    write_item(content / "news/2025", "a.md", GOOD)
+    (content / "news/2025/gone.md").symlink_to(content / "nowhere.md")
+    problem = only(refused(content, tmp_path))
+    assert problem.path == "news/2025/gone.md" and "指向的文件不存在" in problem.message
+
+
+def test_folder_link_loop_is_reported_once(content, tmp_path):
+    write_item(content / "news/2025", "a.md", GOOD)
+    (content / "news/2025/loop").symlink_to(content / "news")
+    problem = only(refused(content, tmp_path))
+    assert "循环" in problem.message
+
+
+def test_draft_pages_are_never_written(content, tmp_path):
+    write_item(content / "news/2025", "a.md", GOOD)
+    (content / "pages/secret.md").write_text(
+        "标题：未公开\n状态：草稿\n\n内部。\n", encoding="utf-8"
+    )
+    out = build(content, tmp_path / "output")
+    assert not list(out.rglob("*secret*"))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("news/2025/b.md", header(Slug="index", 编号=UID2), "月份归档页"),
+        ("pages/p.md", "标题：甲\nSlug: news\n\n正文。", "已被网站自身占用"),
+        ("pages/tag.md", "标题：甲\n\n正文。", "已被网站自身占用"),
+        ("pages/feeds.md", "标题：甲\n\n正文。", "已被网站自身占用"),
+    ],
+)
+def test_slugs_that_would_overwrite_the_sites_own_pages(content, tmp_path, name, text, words):
+    write_item(content / "news/2025", "a.md", GOOD)
+    (content / name).write_text(text + "\n", encoding="utf-8")
+    problem = only(refused(content, tmp_path))
+    assert problem.path == name and words in problem.message
+
+
+def test_deeply_nested_html_is_refused_quickly(content, tmp_path):
+    write_item(content / "news/2025", "a.md", header(), "<div>" * 100000)
+    start = time.monotonic()
+    problem = only(refused(content, tmp_path))
+    assert "嵌套了" in problem.message and time.monotonic() - start < 10
+
+
+@pytest.mark.warnings_expected
+def test_waiting_items_are_named_in_the_build_output(content, tmp_path, caplog):
+    write_item(content / "news/2025", "a.md", GOOD)
+    write_item(content / "news/2025", "later.md", header(日期="2025-03-20 08:00", 编号=UID2))
+    build(content, tmp_path / "out", CONTENT_MODEL={"NOW": "2025-03-16T12:00:00+08:00"})
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("定于以后发布" in w and "news/2025/later.md" in w for w in warnings)
+
+
+@pytest.mark.warnings_expected
+def test_control_characters_in_the_body_are_removed_and_told(content, tmp_path, caplog):
+    write_item(content / "news/2025", "a.md", header(), "正文\x0b第一段。")
+    out = build(content, tmp_path / "out")
+    page = next(p for p in out.glob("news/2025/03/*.html") if p.name != "index.html")
+    assert "正文第一段。" in page.read_text(encoding="utf-8")
+    assert "控制字符" in caplog.text

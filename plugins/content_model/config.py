@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
 
 SETTING = "CONTENT_MODEL"
 
-_ASCII_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ASCII_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SPACES = re.compile(r"\s+")
 
 
@@ -90,7 +90,7 @@ class Registry:
             except KeyError as missing:
                 raise SettingsError(f"{setting} 的每一项都要有 {missing}：{raw}") from None
             aliases = tuple(raw.pop("aliases", ()))
-            if not _ASCII_SLUG.match(slug):
+            if not ASCII_SLUG.match(slug):
                 raise SettingsError(
                     f"{setting} 中“{name}”的 slug “{slug}”只能用小写字母、数字和连字符"
                 )
@@ -114,6 +114,17 @@ class Registry:
     def find(self, value: str) -> Entry | None:
         """Return the entry a name or alias stands for, or None."""
         return self._by_key.get(normalize_name(value))
+
+    def unknown(self, value: str) -> tuple[str, str]:
+        """Return the (message, hint) telling an editor a name is not declared."""
+        close = self.suggest(value)
+        guess = f"您是不是想写“{'”或“'.join(close)}”？" if close else ""
+        choices = "、".join(e.name for e in self.entries)
+        return (
+            f"不认识的{self.label}“{value}”。",
+            f"{guess}可选的{self.label}：{choices}。"
+            f"新增{self.label}请联系网站管理员在 pelicanconf.py 的 {self.setting} 中登记。",
+        )
 
     def suggest(self, value: str) -> list[str]:
         """Return declared names close to a mistyped one, best first."""
@@ -156,7 +167,7 @@ def get_site(settings: dict) -> Site:
             )
     for setting in ("TAG_SLUGS", "AUTHOR_SLUGS"):
         for name, slug in (settings.get(setting) or {}).items():
-            if not _ASCII_SLUG.match(slug):
+            if not ASCII_SLUG.match(slug):
                 raise SettingsError(f"{setting} 中“{name}”的 slug “{slug}”不合规范")
     return Site(
         groups=groups,

@@ -3,6 +3,10 @@
 ``build_corpus`` returns every news item and page parsed, rendered and checked, and
 the problems of all files at once. Pelican's reader then only hands the parsed
 records over, so each file is read and converted exactly once.
+
+Which files are content is decided here with the same rules Pelican uses (the
+IGNORE_FILES patterns on each name, the ``.md`` extension exactly), and the plugin
+cross-checks the list against Pelican's own, so the two can never disagree.
 """
 
 from __future__ import annotations
@@ -19,15 +23,23 @@ from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .config import Entry, Registry, Site, get_config, get_site
-from .markup import Renderer, RenderError, find_dangerous, plain_text, summarize, truncate
+from .config import ASCII_SLUG, Entry, Registry, Site, get_config, get_site
+from .markup import (
+    Renderer,
+    RenderError,
+    find_dangerous,
+    lead_image,
+    plain_text,
+    summarize,
+    truncate,
+)
 from .problems import Problem
 from .schema import ITEM_REQUIRED, PAGE_FIELDS, PAGE_REQUIRED, STATUSES, label
-from .source import Source, decode, has_time, parse_date, split, split_list
+from .source import Source, decode, has_time, parse_date, split, split_list, strip_controls
 
-_ASCII_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _YEAR_DIR = re.compile(r"^\d{4}$")
 _UID_CMD = "invoke add-uids"
+MARKDOWN_SUFFIX = ".md"  # exactly: Pelican matches extensions case-sensitively
 
 
 @dataclass
@@ -102,6 +114,39 @@ def parse_uid(value: str) -> str:
     return str(uuid.UUID(text))
 
 
+def reserved_folders(settings: dict) -> set[str]:
+    """Return the top-level output folders the site itself writes to."""
+    names = set(settings.get("STATIC_PATHS", [])) | {settings.get("THEME_STATIC_DIR", "theme")}
+    names |= {"drafts", "feeds", "subscribe"}
+    for key, value in settings.items():
+        if key.endswith(("_SAVE_AS", "_URL")) and isinstance(value, str) and "/" in value:
+            names.add(value.split("/", 1)[0])
+    return {n for n in names if n and "{" not in n}
+
+
+class _Reporter:
+    """Collect the problems of one file, each tied to the line of its field."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.problems = list(source.problems)
+
+    def __call__(self, key: str, message: str, hint: str = "") -> None:
+        field_ = self.source.fields.get(key)
+        line = field_.line if field_ else 0
+        self.problems.append(Problem(self.source.path, line, label(key), message, hint))
+
+    def required(self, keys) -> None:
+        for key in keys:
+            if self.source.fields.get(key) and self.source.fields[key].value:
+                continue
+            if key == "uid":
+                self(key, "缺少“编号”（每篇稿件的永久编号，上级网站靠它去重）。",
+                     f"在项目文件夹运行一条命令即可为所有缺编号的文件补上：{_UID_CMD}")  # fmt: skip
+            else:
+                self(key, f"缺少必填字段“{label(key)}”。", f"在文件开头加一行“{label(key)}：……”。")
+
+
 class _Checker:
     """Holds what checking one run needs: settings, registries, the renderer."""
 
@@ -116,13 +161,18 @@ class _Checker:
         self.now = now or datetime.now(self.tz)
         self.horizon = self.now + timedelta(days=self.config["SCHEDULE_HORIZON_DAYS"])
         self.renderer = Renderer(self.config["PARSE_SECONDS"])
+        self.reserved = reserved_folders(settings)
 
     # -- one file -------------------------------------------------------------------
 
     def read(self, root: str, path: str, kind: str) -> tuple[Record | None, list, list]:
         """Check one file; return its record (or None), its problems and notices."""
         full = os.path.join(root, path)
-        size = os.path.getsize(full)
+        try:
+            size = os.path.getsize(full)
+        except OSError:
+            return None, [Problem(path, 0, "", "这是一个快捷方式（链接），但它指向的文件不存在。",
+                                  "删除这个链接，或把真正的文件放到这里。")], []  # fmt: skip
         cap = self.config["MAX_FILE_BYTES"]
         if size > cap:
             return None, [Problem(
@@ -145,178 +195,151 @@ class _Checker:
         return self._page(source)
 
     def _item(self, source: Source) -> tuple[Record | None, list, list]:
-        path, fields = source.path, source.fields
-        problems = list(source.problems)
-        meta: dict[str, Any] = {}
-
-        def problem(key: str, message: str, hint: str = "") -> None:
-            line = fields[key].line if key in fields else 0
-            problems.append(Problem(path, line, label(key), message, hint))
-
-        for key in ITEM_REQUIRED:
-            if not fields.get(key) or not fields[key].value:
-                if key == "uid":
-                    problem(key, "缺少“编号”（每篇稿件的永久编号，上级网站靠它去重）。",
-                            f"在项目文件夹运行一条命令即可为所有缺编号的文件补上：{_UID_CMD}")  # fmt: skip
-                else:
-                    problem(key, f"缺少必填字段“{label(key)}”。",
-                            f"在文件开头加一行“{label(key)}：……”。")  # fmt: skip
-        value = {key: f.value for key, f in fields.items()}
-
-        meta["title"] = value.get("title", "")
+        report = _Reporter(source)
+        report.required(ITEM_REQUIRED)
+        value = {key: f.value for key, f in source.fields.items()}
+        meta: dict[str, Any] = {"title": value.get("title", "")}
         for key in ("date", "modified"):
             if value.get(key):
                 try:
                     meta[key] = parse_date(value[key], self.tz)
                 except ValueError as error:
-                    problem(key, str(error),
-                            "请写成“2025-03-15 09:30”“2025-03-15”或“2025年3月15日 9:30”。")  # fmt: skip
+                    report(key, str(error),
+                           "请写成“2025-03-15 09:30”“2025-03-15”或“2025年3月15日 9:30”。")  # fmt: skip
         # A date written without a time is shown without one (not as "00:00").
         meta["date_has_time"] = has_time(value.get("date", ""))
         if value.get("category"):
             names = split_list(value["category"])
             if len(names) > 1:
-                problem("category", f"只能填一个栏目，现在填了 {len(names)} 个：{'、'.join(names)}。",
-                        "选最主要的一个栏目；其他内容可以写进“标签”。")  # fmt: skip
+                report("category", f"只能填一个栏目，现在填了 {len(names)} 个：{'、'.join(names)}。",
+                       "选最主要的一个栏目；其他内容可以写进“标签”。")  # fmt: skip
             else:
                 meta["column"] = self._lookup(
-                    self.site.columns, "category", value["category"], problem
+                    self.site.columns, "category", value["category"], report
                 )
         for key, registry in (("unit", self.site.units), ("genre", self.site.genres)):
             if value.get(key):
-                meta[key] = self._lookup(registry, key, value[key], problem)
+                meta[key] = self._lookup(registry, key, value[key], report)
         # 发布渠道: where it appeared; 报送: where the office offered it (upward).
         for key in ("outlets", "submit"):
             meta[key] = [
-                self._lookup(self.site.outlets, key, name, problem)
+                self._lookup(self.site.outlets, key, name, report)
                 for name in split_list(value.get(key, ""))
             ]
-        meta["tags"] = [
-            unicodedata.normalize("NFKC", tag) for tag in split_list(value.get("tags", ""))
-        ]
-        meta["authors"] = list(dict.fromkeys(
-            normalize_person(a) for a in split_list(value.get("authors", ""))
-        ))  # fmt: skip
-        meta["deputies"] = list(dict.fromkeys(
-            normalize_person(d) for d in split_list(value.get("deputies", ""))
-        ))  # fmt: skip
+        meta["tags"] = [unicodedata.normalize("NFKC", t) for t in split_list(value.get("tags", ""))]
+        for key in ("authors", "deputies"):
+            people = (normalize_person(p) for p in split_list(value.get(key, "")))
+            meta[key] = list(dict.fromkeys(people))
         if value.get("uid"):
             try:
                 meta["uid"] = parse_uid(value["uid"])
             except ValueError:
-                problem("uid", f"编号“{value['uid']}”格式不对，应是 32 位十六进制的 UUID。",
-                        f"删掉这一行后运行 {_UID_CMD} 生成新编号。")  # fmt: skip
-        self._status(value, meta, problem)
-        if value.get("slug") and not _ASCII_SLUG.match(value["slug"]):
-            problem("slug", f"Slug“{value['slug']}”只能用小写英文字母、数字和连字符。",
-                    "例如 2025-budget-review；也可以删掉这一行，由系统自动生成。")  # fmt: skip
-        self._check_folder(source, meta, problems)
-        html, summary = self._body(source, value, problem, problems)
+                report("uid", f"编号“{value['uid']}”格式不对，应是 32 位十六进制的 UUID。",
+                       f"删掉这一行后运行 {_UID_CMD} 生成新编号。")  # fmt: skip
+        self._status(value, meta, report)
+        slug = value.get("slug")
+        if slug and not ASCII_SLUG.match(slug):
+            report("slug", f"Slug“{slug}”只能用小写英文字母、数字和连字符。",
+                   "例如 2025-budget-review；也可以删掉这一行，由系统自动生成。")  # fmt: skip
+        elif slug == "index":
+            report("slug", "Slug 不能是“index”：那是月份归档页的网址。", "换一个英文网址名。")
+        self._check_folder(source, meta, report)
+        html, summary, notices = self._body(source, value, report)
         meta["summary"] = summary or meta["title"]
+        meta["image"] = lead_image(html)  # the home page leads with it
         date = meta.get("date")
         if date and meta.get("modified") and meta["modified"] < date:
-            problem("modified", "修改日期早于发布日期。", "核对两个日期；修改日期应不早于日期。")
+            report("modified", "修改日期早于发布日期。", "核对两个日期；修改日期应不早于日期。")
         if date and date > self.horizon:
-            problem("date", f"日期 {date:%Y年%m月%d日} 比今天晚了 {(date - self.now).days} 天，"
-                    "可能是输入错误。",
-                    "请核对年份和月份；确需提前排期的稿件，日期不能晚于今天之后 "
-                    f"{self.config['SCHEDULE_HORIZON_DAYS']} 天。")  # fmt: skip
-        if problems:
-            return None, problems, self._notices(source)
-        meta["slug"] = value.get("slug") or item_slug(date, meta["uid"])
+            report("date", f"日期 {date:%Y年%m月%d日} 比今天晚了 {(date - self.now).days} 天，"
+                   "可能是输入错误。",
+                   "请核对年份和月份；确需提前排期的稿件，日期不能晚于今天之后 "
+                   f"{self.config['SCHEDULE_HORIZON_DAYS']} 天。")  # fmt: skip
+        if report.problems:
+            return None, report.problems, notices
+        meta["slug"] = slug or item_slug(date, meta["uid"])
         if date > self.now:
             meta["waiting"] = True
             meta["status"] = "draft"  # never published before its date
-        return self._record(source, "item", html, meta), [], self._notices(source)
+        return self._record(source, "item", html, meta), [], notices
 
     def _page(self, source: Source) -> tuple[Record | None, list, list]:
-        path, fields = source.path, source.fields
-        problems = list(source.problems)
-        meta: dict[str, Any] = {}
-
-        def problem(key: str, message: str, hint: str = "") -> None:
-            line = fields[key].line if key in fields else 0
-            problems.append(Problem(path, line, label(key), message, hint))
-
-        for key in PAGE_REQUIRED:
-            if not fields.get(key) or not fields[key].value:
-                problem(
-                    key, f"缺少必填字段“{label(key)}”。", f"在文件开头加一行“{label(key)}：……”。"
-                )
-        for key in fields:
+        report = _Reporter(source)
+        report.required(PAGE_REQUIRED)
+        for key in source.fields:
             if key not in PAGE_FIELDS:
-                problem(key, f"页面不使用字段“{label(key)}”。",
-                        "页面（pages 文件夹）只用标题、Slug、摘要、状态；新闻稿请放到 news/年份/ 文件夹。")  # fmt: skip
-        value = {key: f.value for key, f in fields.items()}
-        meta["title"] = value.get("title", "")
-        stem = PurePosixPath(path).stem
-        slug = value.get("slug") or stem
-        if not _ASCII_SLUG.match(slug):
-            problem("slug", f"页面网址名“{slug}”只能用小写英文字母、数字和连字符。",
-                    "加一行“Slug: about”这样的英文网址名，或把文件名改成英文。")  # fmt: skip
+                report(key, f"页面不使用字段“{label(key)}”。",
+                       "页面（pages 文件夹）只用标题、Slug、摘要、状态；新闻稿请放到 news/年份/ 文件夹。")  # fmt: skip
+        value = {key: f.value for key, f in source.fields.items()}
+        meta: dict[str, Any] = {"title": value.get("title", "")}
+        slug = value.get("slug") or PurePosixPath(source.path).stem
+        if not ASCII_SLUG.match(slug):
+            report("slug", f"页面网址名“{slug}”只能用小写英文字母、数字和连字符。",
+                   "加一行“Slug: about”这样的英文网址名，或把文件名改成英文。")  # fmt: skip
+        elif slug in self.reserved:
+            report("slug", f"页面网址名“{slug}”已被网站自身占用（{slug}/ 文件夹）。",
+                   f"换一个网址名；以下名称不能用：{'、'.join(sorted(self.reserved))}。")  # fmt: skip
         meta["slug"] = slug
         if value.get("modified"):
             try:
                 meta["modified"] = parse_date(value["modified"], self.tz)
             except ValueError as error:
-                problem("modified", str(error), "请写成“2025-03-15”。")
-        self._status(value, meta, problem)
-        html, summary = self._body(source, value, problem, problems)
+                report("modified", str(error), "请写成“2025-03-15”。")
+        self._status(value, meta, report)
+        html, summary, notices = self._body(source, value, report)
         meta["summary"] = summary or meta["title"]
-        if problems:
-            return None, problems, self._notices(source)
-        return self._record(source, "page", html, meta), [], self._notices(source)
+        if report.problems:
+            return None, report.problems, notices
+        return self._record(source, "page", html, meta), [], notices
 
     # -- pieces -----------------------------------------------------------------------
 
-    def _lookup(self, registry: Registry, key: str, name: str, problem) -> Entry | None:
+    def _lookup(self, registry: Registry, key: str, name: str, report) -> Entry | None:
         entry = registry.find(name)
         if entry is None:
-            close = registry.suggest(name)
-            guess = f"您是不是想写“{'”或“'.join(close)}”？" if close else ""
-            choices = "、".join(e.name for e in registry)
-            problem(key, f"不认识的{registry.label}“{name}”。",
-                    f"{guess}可选的{registry.label}：{choices}。"
-                    f"新增{registry.label}请联系网站管理员在 pelicanconf.py 的 {registry.setting} 中登记。")  # fmt: skip
+            report(key, *registry.unknown(name))
         return entry
 
-    def _status(self, value: dict, meta: dict, problem) -> None:
+    def _status(self, value: dict, meta: dict, report) -> None:
         written = value.get("status", "published").strip()
         status = STATUSES.get(written.lower())
         if status is None:
-            problem("status", f"不认识的状态“{written}”。",
-                    "状态只能写“发布”或“草稿”（也可写 published 或 draft）；不写即为发布。")  # fmt: skip
+            report("status", f"不认识的状态“{written}”。",
+                   "状态只能写“发布”或“草稿”（也可写 published 或 draft）；不写即为发布。")  # fmt: skip
         meta["status"] = status or "published"
 
-    def _check_folder(self, source: Source, meta: dict, problems: list) -> None:
+    def _check_folder(self, source: Source, meta: dict, report) -> None:
         folder = PurePosixPath(source.path).parent.name
         date = meta.get("date")
         if date and _YEAR_DIR.match(folder) and int(folder) != date.year:
-            line = source.fields["date"].line
-            problems.append(Problem(
-                source.path, line, label("date"),
-                f"稿件放在 {folder} 年的文件夹里，日期却是 {date.year} 年。",
-                f"核对日期的年份；如果日期没错，请把文件移到 news/{date.year}/ 文件夹。",
-            ))  # fmt: skip
+            report("date", f"稿件放在 {folder} 年的文件夹里，日期却是 {date.year} 年。",
+                   f"核对日期的年份；如果日期没错，请把文件移到 news/{date.year}/ 文件夹。")  # fmt: skip
 
-    def _body(self, source: Source, value: dict, problem, problems: list) -> tuple[str, str]:
+    def _body(self, source: Source, value: dict, report) -> tuple[str, str, list[Notice]]:
+        """Render the body once; return HTML, summary and what was removed from it."""
+        notices = self._notices(source)
+        body, controls = strip_controls(source.body)
+        for offset in controls[:1]:
+            line = source.body_line + source.body.count("\n", 0, offset)
+            notices.append(Notice(source.path, line,
+                                  f"正文中有 {len(controls)} 个看不见的控制字符（常见于复制粘贴），已删除。"))  # fmt: skip
         limit = self.config["SUMMARY_LENGTH"]
         try:
-            html = self.renderer.to_html(source.body)
+            html = self.renderer.to_html(body)
         except RenderError as error:
-            problems.append(Problem(
+            report.problems.append(Problem(
                 source.path, source.body_line, "正文", str(error),
-                "检查正文中从 Word 或网页粘贴来的特殊符号；方括号等符号可在前面加“\\”，"
+                "检查正文中从 Word 或网页粘贴来的特殊符号和网页代码；方括号等符号可在前面加“\\”，"
                 "或删掉多余的符号后重新构建。",
             ))  # fmt: skip
-            return "", ""
+            return "", "", notices
         if value.get("summary"):
             summary = plain_text(value["summary"])
             if len(summary) > limit:
-                problem("summary", f"摘要有 {len(summary)} 个字，超过上限 {limit} 个字。",
-                        f"请把摘要精简到 {limit} 字以内；也可以删掉这一行，由系统从正文自动摘取。")  # fmt: skip
-            return html, summary
-        return html, summarize(html, limit) or truncate(plain_text(html), limit)
+                report("summary", f"摘要有 {len(summary)} 个字，超过上限 {limit} 个字。",
+                       f"请把摘要精简到 {limit} 字以内；也可以删掉这一行，由系统从正文自动摘取。")  # fmt: skip
+            return html, summary, notices
+        return html, summarize(html, limit) or truncate(plain_text(html), limit), notices
 
     def _notices(self, source: Source) -> list[Notice]:
         notices = []
@@ -331,19 +354,28 @@ class _Checker:
         return Record(path=source.path, kind=kind, html=html, meta=meta, lines=lines)
 
 
-def _walk(root: str, ignores: list[str]):
-    """Yield every file under root as a relative POSIX path, skipping ignored ones."""
-    for dirpath, dirs, files in os.walk(root, followlinks=True):
-        dirs[:] = sorted(d for d in dirs if not _ignored(d, ignores))
-        for name in sorted(files):
-            if not _ignored(name, ignores):
-                yield PurePosixPath(os.path.relpath(os.path.join(dirpath, name), root)).as_posix()
+def ignored(name: str, settings: dict) -> bool:
+    """Return whether a file or folder name is not content (Pelican's rule exactly)."""
+    return any(fnmatch.fnmatch(name, pattern) for pattern in settings.get("IGNORE_FILES", []))
 
 
-def _ignored(name: str, ignores: list[str]) -> bool:
-    # Dot files, editor backups and Word's lock files (~$稿件.docx) are not content.
-    patterns = [*ignores, ".*", "~$*", "*~"]
-    return any(fnmatch.fnmatch(name, p.split("/")[-1]) for p in patterns)
+def walk(root: str, settings: dict) -> tuple[list[str], list[Problem]]:
+    """List every content file as a relative POSIX path; report folder-link loops."""
+    files, problems, seen = [], [], set()
+    for dirpath, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        relative = PurePosixPath(os.path.relpath(dirpath, root)).as_posix()
+        if real in seen:
+            dirs[:] = []
+            problems.append(Problem(relative, 0, "", "这个文件夹链接指回了上级文件夹，形成了循环。",
+                                    "删除这个文件夹链接。"))  # fmt: skip
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not ignored(d, settings))
+        for name in sorted(names):
+            if not ignored(name, settings):
+                files.append(PurePosixPath(relative, name).as_posix())
+    return files, problems
 
 
 def _under(path: str, folders: list[str]) -> bool:
@@ -354,7 +386,7 @@ def classify(path: str, settings: dict) -> str:
     """Return "item", "page", "static", or "unused" for a content-relative path."""
     if _under(path, settings.get("STATIC_PATHS", [])):
         return "static"
-    markdown = path.lower().endswith(".md")
+    markdown = path.endswith(MARKDOWN_SUFFIX)
     if _under(path, settings.get("ARTICLE_PATHS", [])):
         return "item" if markdown else "unused"
     if _under(path, settings.get("PAGE_PATHS", [])):
@@ -362,18 +394,19 @@ def classify(path: str, settings: dict) -> str:
     return "unused"
 
 
-def _unused_problem(path: str, settings: dict) -> Problem:
-    suffix = PurePosixPath(path).suffix.lower()
-    if suffix in {".markdown", ".mkd", ".mdown", ".txt"}:
-        hint = "请把扩展名改为 .md。"
-    elif suffix in {".doc", ".docx", ".wps", ".pdf", ".rst", ".html", ".htm"}:
+def _unused_problem(path: str) -> Problem:
+    suffix = PurePosixPath(path).suffix
+    lowered = suffix.lower()
+    if lowered in {".markdown", ".mkd", ".mdown", ".txt"} or (lowered == ".md" and suffix != ".md"):
+        hint = "请把扩展名改为小写的 .md。"
+    elif lowered in {".doc", ".docx", ".wps", ".pdf", ".rst", ".html", ".htm"}:
         hint = "请把稿件内容复制到 .md 文件中（格式见 README）；附件请放到 files 文件夹。"
-    elif suffix in {".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg"}:
+    elif lowered in {".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg"}:
         hint = "图片请放到 images 文件夹，再在正文中用 ![说明](/images/文件名) 引用。"
+    elif suffix == ".md":
+        hint = "新闻稿请放到 news/年份/ 文件夹，页面请放到 pages/ 文件夹。"
     else:
         hint = "新闻稿放在 news/年份/，页面放在 pages/，图片放在 images/，附件放在 files/。"
-    if suffix == ".md":
-        hint = "新闻稿请放到 news/年份/ 文件夹，页面请放到 pages/ 文件夹。"
     return Problem(path, 0, "", "这个文件不会被发布（位置或类型不对）。", hint)
 
 
@@ -382,12 +415,13 @@ def build_corpus(settings: dict, now: datetime | None = None) -> Corpus:
     checker = _Checker(settings, now)
     corpus = Corpus()
     root = settings["PATH"]
-    for path in _walk(root, list(settings.get("IGNORE_FILES", []))):
+    files, corpus.problems = walk(root, settings)
+    for path in files:
         kind = classify(path, settings)
         if kind == "static":
             continue
         if kind == "unused":
-            corpus.problems.append(_unused_problem(path, settings))
+            corpus.problems.append(_unused_problem(path))
             continue
         record, problems, notices = checker.read(root, path, kind)
         corpus.problems.extend(problems)
@@ -403,12 +437,11 @@ def build_corpus(settings: dict, now: datetime | None = None) -> Corpus:
 def save_as(record: Record, settings: dict) -> str:
     """Return the output path Pelican will write the record to ("" for none)."""
     meta = record.meta
+    draft = meta["status"] == "draft"
     if record.kind == "page":
-        pattern = settings.get("PAGE_SAVE_AS", "")
-    elif meta["status"] == "draft":
-        pattern = settings.get("DRAFT_SAVE_AS", "")
+        pattern = settings.get("DRAFT_PAGE_SAVE_AS" if draft else "PAGE_SAVE_AS", "")
     else:
-        pattern = settings.get("ARTICLE_SAVE_AS", "")
+        pattern = settings.get("DRAFT_SAVE_AS" if draft else "ARTICLE_SAVE_AS", "")
     column = meta.get("column")
     return pattern.format(
         slug=meta["slug"],
@@ -430,7 +463,7 @@ def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
             for record in records:
                 others = "、".join(r.path for r in records if r is not record)
                 line = record.lines.get(field_key, 0)
-                problems.append(Problem(record.path, line, label(field_key) if field_key else "",
+                problems.append(Problem(record.path, line, label(field_key),
                                         what.format(value=value, others=others), hint))  # fmt: skip
 
     by_uid: dict[str, list[Record]] = {}
@@ -446,9 +479,9 @@ def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
     clash(by_url, "slug", "本文件和 {others} 会生成同一个网址 {value}，后者会覆盖前者。",
           "给其中一篇换一个 Slug，或删掉 Slug 行由系统按日期和编号生成。")  # fmt: skip
 
-    for key, declared, what in (
-        ("tags", site.tag_slugs, "标签"),
-        ("authors", site.author_slugs, "作者"),
+    for key, declared, what, setting in (
+        ("tags", site.tag_slugs, "标签", "TAG_SLUGS"),
+        ("authors", site.author_slugs, "作者", "AUTHOR_SLUGS"),
     ):
         names_by_slug: dict[str, dict[str, list[Record]]] = {}
         for record in corpus.items():
@@ -464,7 +497,6 @@ def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
                     problems.append(Problem(
                         record.path, record.lines.get(key, 0), label(key),
                         f"{what}“{listed}”会共用同一个网页（{slug}），会被合并成一个。",
-                        f"在 pelicanconf.py 的 {'TAG_SLUGS' if key == 'tags' else 'AUTHOR_SLUGS'} "
-                        "中给它们分别指定不同的英文网址名。",
+                        f"在 pelicanconf.py 的 {setting} 中给它们分别指定不同的英文网址名。",
                     ))  # fmt: skip
     return problems

@@ -113,7 +113,31 @@ class Renderer:
         except Exception as error:  # a converter bug must not hide the other files
             self._md = self._new()
             raise RenderError(f"正文排版出错（{type(error).__name__}）。") from error
+        depth = nesting_depth(html)
+        if depth > MAX_NESTING:
+            raise RenderError(
+                f"正文中的网页标签嵌套了 {depth} 层（上限 {MAX_NESTING} 层），"
+                "通常是从网页粘贴时带进了大量未闭合的标签。"
+            )
         return sanitize(html)
+
+
+# Deeper nesting makes sanitizing quadratic (100,000 <div> take minutes); no news
+# item needs more than a few levels.
+MAX_NESTING = 100
+_VOID = {"br", "hr", "img", "input", "meta", "link", "col", "area", "base", "wbr", "source"}
+_TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+
+
+def nesting_depth(html: str) -> int:
+    """Return how deep elements nest in HTML (unclosed ones count as open)."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG_TOKEN.findall(html):
+        if name.lower() in _VOID or self_closing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def sanitize(html: str) -> str:
@@ -144,9 +168,15 @@ def find_dangerous(text: str) -> list[tuple[int, str]]:
     return found
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
 def plain_text(html_or_text: str) -> str:
-    """Strip every tag and entity, and fold white space."""
-    return " ".join(unescape(nh3.clean(html_or_text, tags=set())).split())
+    """Strip every tag and entity, and fold white space.
+
+    The result is text, to be escaped wherever it is shown.
+    """
+    return " ".join(unescape(_TAG.sub(" ", html_or_text)).split())
 
 
 class _ParagraphText(HTMLParser):
@@ -189,6 +219,19 @@ def _join(parts: list[str]) -> str:
     # Fold white space; between two CJK characters a line break means nothing.
     text = " ".join("".join(parts).split())
     return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+
+
+_IMG = re.compile(r"<img\b[^>]*>")
+_ATTR = re.compile(r'(src|alt)="([^"]*)"')
+
+
+def lead_image(html: str) -> dict[str, str] | None:
+    """Return the first image of sanitized HTML as {"src", "alt"}, or None."""
+    match = _IMG.search(html)
+    if not match:
+        return None
+    attrs = {key: unescape(value) for key, value in _ATTR.findall(match.group(0))}
+    return {"src": attrs["src"], "alt": attrs.get("alt", "")} if attrs.get("src") else None
 
 
 def summarize(html: str, limit: int) -> str:

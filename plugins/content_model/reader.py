@@ -7,8 +7,7 @@ import os
 from pelican.readers import BaseReader
 from pelican.urlwrappers import Author, Category, Tag
 
-from .corpus import Corpus, Record, build_corpus, name_slug
-from .problems import ContentRefused
+from .corpus import Corpus, Record, name_slug
 
 
 class NewsReader(BaseReader):
@@ -20,19 +19,13 @@ class NewsReader(BaseReader):
 
     def read(self, source_path):
         """Return (html, metadata) for a file of the corpus."""
-        record = self._record(source_path)
-        return record.html, to_metadata(record, self.settings)
-
-    def _record(self, source_path: str) -> Record:
         relative = os.path.relpath(source_path, self.settings["PATH"]).replace(os.sep, "/")
-        if self.corpus is not None and relative in self.corpus.records:
-            return self.corpus.records[relative]
-        # A file Pelican reads that the run's check did not see (a plugin added it):
-        # check the whole folder again rather than publish it unchecked.
-        corpus = build_corpus(self.settings)
-        if corpus.problems:
-            raise ContentRefused(corpus.problems)
-        return corpus.records[relative]
+        if self.corpus is None or relative not in self.corpus.records:
+            # The plugin checks that Pelican reads only checked files; reaching
+            # this is a programming error, and Pelican makes it fail the build.
+            raise LookupError(f"{relative} was not checked before reading")
+        record = self.corpus.records[relative]
+        return record.html, to_metadata(record, self.settings)
 
 
 def to_metadata(record: Record, settings: dict) -> dict:
@@ -45,12 +38,9 @@ def to_metadata(record: Record, settings: dict) -> dict:
         category.slug = column.slug
         meta["category"] = category
         meta["column"] = column
-    meta["tags"] = [
-        _wrapped(Tag, n, settings, settings.get("TAG_SLUGS")) for n in meta.get("tags", [])
-    ]
-    authors = [
-        _wrapped(Author, n, settings, settings.get("AUTHOR_SLUGS")) for n in meta.get("authors", [])
-    ]
+    tag_slugs, author_slugs = settings.get("TAG_SLUGS"), settings.get("AUTHOR_SLUGS")
+    meta["tags"] = [_wrapped(Tag, n, settings, tag_slugs) for n in meta.get("tags", [])]
+    authors = [_wrapped(Author, n, settings, author_slugs) for n in meta.get("authors", [])]
     if authors:
         meta["authors"] = authors
         meta["author"] = authors[0]

@@ -17,6 +17,8 @@ from .schema import BY_ALIAS, FIELDS, suggest_field
 
 _KEY_LINE = re.compile(r"^(?P<key>[^:：\s][^:：]{0,30}?)\s*[:：]\s*(?P<value>.*)$")
 _LIST_SEPARATORS = re.compile(r"[,，、;；]")
+# C0 control characters other than tab, line feed and carriage return.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -41,6 +43,15 @@ class Source:
 
 def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
     """Decode UTF-8 (with or without BOM); say how to re-save anything else."""
+    hint = (
+        "用记事本打开后选择“另存为”，编码选“UTF-8”再保存；"
+        "或在 WPS/VS Code 中选择“以 UTF-8 编码保存”。"
+    )
+    # UTF-16 ("Unicode" in Notepad) can pass as UTF-8 when the text is ASCII.
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:400].count(0) > 20:
+        return None, Problem(
+            path, 0, "", "文件是 UTF-16（记事本里的“Unicode”）编码，不是 UTF-8。", hint
+        )
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
@@ -50,10 +61,6 @@ def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
         guess = "文件看起来是 GBK（GB2312/GB18030）编码，不是 UTF-8。"
     except UnicodeDecodeError:
         guess = "文件不是 UTF-8 编码的文本（可能是 Word 文档或其他二进制文件）。"
-    hint = (
-        "用记事本打开后选择“另存为”，编码选“UTF-8”再保存；"
-        "或在 WPS/VS Code 中选择“以 UTF-8 编码保存”。"
-    )
     return None, Problem(path, line, "", guess, hint)
 
 
@@ -64,33 +71,30 @@ def split(path: str, text: str) -> Source:
     index = 0
     while index < len(lines) and not lines[index].strip():
         index += 1
-    current: Field | None = None
+    # One field a line, no continuation lines: a paragraph indented with 　　 and
+    # written without the blank line must never be swallowed into a field.
     while index < len(lines):
         raw = lines[index].rstrip("\r")
         number = index + 1
         index += 1
         if not raw.strip():
             break
-        if current is not None and raw[:1] in (" ", "\t", "\u3000"):
-            current.value = f"{current.value} {raw.strip()}".strip()
-            continue
         match = _KEY_LINE.match(raw.strip())
-        if not match:
-            current = None
+        if not match or raw[:1].isspace():
+            hint = "文件开头每行写一个字段，如“标题：……”；字段写完后空一行再写正文。"
             source.problems.append(
                 Problem(
                     path,
                     number,
                     "",
                     f"这一行不是“字段：内容”的格式：“{_clip(raw)}”。",
-                    "文件开头每行写一个字段，如“标题：……”；字段写完后空一行再写正文。",
+                    hint,
                 )
             )
             continue
         written = match.group("key").strip()
         spec = BY_ALIAS.get(written.lower())
         if spec is None:
-            current = None
             guess = suggest_field(written)
             hint = f"您是不是想写“{guess}”？" if guess else ""
             if _looks_like_body(written):
@@ -116,10 +120,20 @@ def split(path: str, text: str) -> Source:
                     "只保留一行。",
                 )
             )
-            current = None
             continue
-        current = Field(match.group("value").strip(), number, written)
-        source.fields[spec.key] = current
+        value = match.group("value").strip()
+        if _CONTROL.search(value):
+            source.problems.append(
+                Problem(
+                    path,
+                    number,
+                    spec.label,
+                    "这一行含有看不见的控制字符（常见于从其他软件复制粘贴）。",
+                    "删掉这一行，重新手动输入。",
+                )
+            )
+            continue
+        source.fields[spec.key] = Field(value, number, written)
     source.body_line = index + 1
     source.body = "\n".join(lines[index:])
     return source
@@ -173,6 +187,12 @@ def parse_date(value: str, tz: tzinfo) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed
+
+
+def strip_controls(text: str) -> tuple[str, list[int]]:
+    """Remove control characters; return the text and the offsets where they were."""
+    found = [m.start() for m in _CONTROL.finditer(text)]
+    return (_CONTROL.sub("", text), found) if found else (text, [])
 
 
 def has_time(value: str) -> bool:
