@@ -14,7 +14,8 @@ _HERE = Path(__file__).resolve().parent
 SITENAME = "云溪区人大"
 SITESUBTITLE = "江州市云溪区人民代表大会常务委员会"
 SITEURL = ""
-# Feeds need absolute links; locally they point at the preview server.
+# Feeds, the sitemap and sharing need absolute links; locally they point at the
+# preview server (publishconf.py sets the real address).
 FEED_DOMAIN = "http://localhost:8000"
 PUBLISHER = "云溪区人大常委会办公室"
 
@@ -26,12 +27,19 @@ OUTPUT_PATH = "output"
 THEME = str(_HERE / "theme")
 PLUGIN_PATHS = [str(_HERE / "plugins")]
 # content_model first: the other plugins read the records and site facts it makes.
-PLUGINS = ["content_model", "feeds"]
+PLUGINS = ["content_model", "feeds", "public_site"]
 
 ARTICLE_PATHS = ["news"]
 PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images", "files"]
 USE_FOLDER_AS_CATEGORY = False  # the column comes from the 栏目 field, never the folder
+# Names (of files and folders) that are not content: dot files (macOS ._x.md too),
+# editor backups and Word's lock files. Pelican and our check both apply these.
+IGNORE_FILES = [".*", "~$*", "*~", "#*#"]
+# A build starts from an empty output folder, so nothing a previous build wrote (a
+# draft preview, an item since deleted) lingers on the site. Content problems stop
+# the build before this happens.
+DELETE_OUTPUT_DIRECTORY = True
 
 # --- Chinese defaults that vanilla Pelican gets wrong ---------------------------------
 # "zh" alone makes docutils warn on every build; zh-CN also gives <html lang="zh-CN">.
@@ -44,6 +52,9 @@ DEFAULT_DATE_FORMAT = "%Y年%-m月%-d日"
 ARTICLE_TRANSLATION_ID = None
 PAGE_TRANSLATION_ID = None
 DEFAULT_PAGINATION = 20
+# The home page shows the newest items per column group, not a paginated list.
+PAGINATED_TEMPLATES = {"category": None, "tag": None, "author": None}
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "404"]
 NEWEST_FIRST_ARCHIVES = True
 
 # Escape every metadata value in templates; bodies are sanitized when read and
@@ -57,6 +68,8 @@ ARTICLE_SAVE_AS = ARTICLE_URL
 # for them (invoke serve --drafts), so they cannot leak onto the public site.
 DRAFT_URL = "drafts/{slug}.html"
 DRAFT_SAVE_AS = ""
+DRAFT_PAGE_URL = "drafts/pages/{slug}.html"
+DRAFT_PAGE_SAVE_AS = ""
 PAGE_URL = "{slug}/"
 PAGE_SAVE_AS = "{slug}/index.html"
 CATEGORY_URL = "column/{slug}/"
@@ -89,6 +102,25 @@ TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 FEEDS = {}  # see plugins/feeds/plan.py DEFAULTS: LENGTH (50), FOLDER, SUBSCRIBE_URL
+
+# --- Public-site facts: the footer and the security policy ---------------------------
+# Public-sector norms: ICP filing (linked to the filing site), public-security filing,
+# the 党政机关网站标识 where one was granted, contact. Each is left out when empty.
+ICP_NUMBER = "江ICP备00000000号-1"
+ICP_URL = "https://beian.miit.gov.cn/"
+PSB_NUMBER = "江公网安备00000000000000号"
+PSB_URL = "https://beian.mps.gov.cn/"
+# {"image": "images/<file>", "url": "<verification page>"} once the mark is granted.
+GOV_SITE_MARK = None
+CONTACT = {"通信地址": "江州市云溪区人民路1号 云溪区人大常委会办公室", "邮政编码": "000000"}
+
+# One policy for the meta tag and the web server: nothing from another host, no
+# inline script. (frame-ancestors only works as a header; the server adds it.)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
 
 # --- Site facts: declared once, read everywhere -------------------------------------
 # Column groups follow how a congress works: the three meetings, the three powers,

@@ -4,7 +4,14 @@ import time
 
 import pytest
 
-from content_model.markup import Renderer, RenderError, find_dangerous, sanitize, summarize
+from content_model.markup import (
+    Renderer,
+    RenderError,
+    find_dangerous,
+    lead_image,
+    sanitize,
+    summarize,
+)
 
 LONG = "根据2024年工作安排和区委部署要求" * 20  # one "word" to Pelican: no spaces
 
@@ -115,3 +122,16 @@ def test_input_that_makes_markdown_crawl_is_stopped_in_time():
     with pytest.raises(RenderError, match="超过 1 秒"):
         Renderer(seconds=1).to_html("[" * 20000)
     assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<p>文</p><p><img src="/images/a.jpg" alt="会场&amp;全景"></p><img src="b.jpg">',
+         {"src": "/images/a.jpg", "alt": "会场&全景"}),
+        ('<img alt="无地址">', None),
+        ("<p>没有图片</p>", None),
+    ],
+)  # fmt: skip
+def test_lead_image_is_the_first_image_of_the_body(html, expected):
+    assert lead_image(html) == expected

@@ -8,6 +8,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from content_model.config import get_site
+from content_model.output import write_if_changed
 
 from .plan import Feed, FeedItem, get_config, plan, split
 from .render import render
@@ -68,7 +69,7 @@ class FeedsGenerator(Generator):
                 for number, items in documents:
                     data = render(feed, items, fmt, publisher=self.publisher, domain=self.domain,
                                   folder=folder, archive=number, archives=len(pages))  # fmt: skip
-                    _write_if_changed(
+                    write_if_changed(
                         os.path.join(self.output_path, feed.path(fmt, folder, number)), data
                     )
         writer.write_file(
@@ -99,18 +100,6 @@ class FeedIndex:
     def url(self, feed: Feed, fmt: str) -> str:
         """Return a feed's path relative to the site root."""
         return feed.path(fmt, self.folder)
-
-
-def _write_if_changed(path: str, data: bytes) -> None:
-    """Write bytes under the output folder, leaving an identical file untouched."""
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return
-    except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
 
 
 def get_generators(pelican):

@@ -1,0 +1,90 @@
+"""Register the public-site helpers with Pelican."""
+
+from __future__ import annotations
+
+import os
+
+from pelican import signals
+from pelican.generators import Generator
+
+from content_model.config import get_site
+from content_model.output import write_if_changed
+
+from .links import Linkable, neighbours, related
+from .sitemap import robots, sitemap
+
+HOME_ITEMS_PER_GROUP = 6
+
+
+def link_items(generator) -> None:
+    """Give each article its column neighbours and related items (signal receiver)."""
+    articles = generator.articles
+    by_key = {a.uid: a for a in articles}
+    records = [
+        Linkable(
+            key=a.uid,
+            date=a.date,
+            column=a.column.slug,
+            topics=frozenset(
+                [f"t:{t.name}" for t in getattr(a, "tags", [])]
+                + [f"d:{d}" for d in getattr(a, "deputies", [])]
+            ),
+        )
+        for a in articles
+    ]
+    pairs = neighbours(records)
+    for key, (older, newer) in pairs.items():
+        article = by_key[key]
+        article.older_in_column = by_key.get(older)
+        article.newer_in_column = by_key.get(newer)
+    for key, others in related(records).items():
+        by_key[key].related_items = [by_key[k] for k in others]
+    generator.context["home"] = home(generator.settings, articles)
+
+
+def home(settings: dict, articles: list) -> dict:
+    """Return what the home page shows: a lead item and the newest per group."""
+    site = get_site(settings)
+    present = {a.column.slug for a in articles}
+    groups = []
+    for group in site.groups:
+        columns = [c for c in site.columns if c.group == group.name]
+        slugs = {c.slug for c in columns}
+        newest = [a for a in articles if a.column.slug in slugs][:HOME_ITEMS_PER_GROUP]
+        groups.append({
+            "group": group,
+            "columns": [c for c in columns if c.slug in present],
+            "newest": newest,
+        })  # fmt: skip
+    with_image = next((a for a in articles[:10] if getattr(a, "image", None)), None)
+    return {"lead": with_image or (articles[0] if articles else None), "groups": groups}
+
+
+class SiteFilesGenerator(Generator):
+    """Write sitemap.xml and robots.txt from what the other generators made."""
+
+    def generate_output(self, writer):
+        """List every public page in the sitemap; point robots.txt at it."""
+        base = (self.settings.get("FEED_DOMAIN") or self.settings["SITEURL"]).rstrip("/")
+        entries = [(f"{base}/", None)]
+        for article in self.context.get("articles", []):
+            modified = getattr(article, "modified", None) or article.date
+            entries.append((f"{base}/{article.url}", modified))
+        for page in self.context.get("pages", []):
+            entries.append((f"{base}/{page.url}", getattr(page, "modified", None)))
+        for column, _ in self.context.get("categories", []):
+            entries.append((f"{base}/{column.url}", None))
+        out = self.output_path
+        write_if_changed(os.path.join(out, "sitemap.xml"), sitemap(entries))
+        write_if_changed(os.path.join(out, "robots.txt"), robots(f"{base}/sitemap.xml", ["drafts"]))
+
+
+def get_generators(pelican):
+    """Offer the site-files generator to Pelican."""
+    return SiteFilesGenerator
+
+
+def register():
+    """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
+    signals.article_generator_finalized.connect(link_items)
+    signals.get_generators.connect(get_generators)
