@@ -271,9 +271,48 @@ def _ask(question):
     return input(f"{question}：").strip()
 
 
-@task(help={"pytest_args": "extra arguments passed to pytest"})
-def test(c, pytest_args=""):
-    """Lint with ruff, then run the whole test suite."""
+def _install_test_tools(c):
+    """Install what the browser and HTML tests need, when it is missing.
+
+    Debian's chromium and CJK fonts, Java for the Nu HTML checker (apt, as root),
+    and the npm packages in tests/tools (vnu-jar, axe-core). Never a browser
+    download of Playwright's own.
+    """
+    packages = []
+    if not Path("/usr/bin/chromium").exists():
+        packages += ["chromium"]
+    if not Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists():
+        packages += ["fonts-noto-cjk"]
+    if not shutil.which("java"):
+        packages += ["default-jre-headless"]
+    if not shutil.which("npm"):
+        packages += ["npm"]
+    if packages:
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            print(f"缺少测试工具：{' '.join(packages)}；请以管理员身份安装（apt-get install）。")
+        else:
+            env = {"DEBIAN_FRONTEND": "noninteractive"}
+            c.run("apt-get update -qq", env=env, echo=True)
+            c.run(f"apt-get install -y -qq {' '.join(packages)}", env=env, echo=True)
+    tools = ROOT / "tests" / "tools"
+    marker = tools / "node_modules" / ".package-lock.json"
+    lock = tools / "package-lock.json"
+    if shutil.which("npm") and (
+        not marker.exists() or marker.stat().st_mtime < lock.stat().st_mtime
+    ):
+        c.run(f"npm ci --prefix {tools} --no-audit --no-fund --loglevel=error", echo=True)
+
+
+@task(
+    help={
+        "pytest_args": "extra arguments passed to pytest",
+        "install": "install missing test tools first (default: yes)",
+    }
+)
+def test(c, pytest_args="", install=True):
+    """Install test tools if missing, lint with ruff, then run the whole test suite."""
+    if install:
+        _install_test_tools(c)
     c.run(f"{sys.executable} -m ruff check .", echo=True, pty=False)
     c.run(f"{sys.executable} -m ruff format --check .", echo=True, pty=False)
     c.run(f"{sys.executable} -m pytest {pytest_args}", echo=True, pty=False)

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
 from browser import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, SiteServer, require, require_java
 
 WIDTHS = (375, 1280)
