@@ -27,7 +27,7 @@ OUTPUT_PATH = "output"
 THEME = str(_HERE / "theme")
 PLUGIN_PATHS = [str(_HERE / "plugins")]
 # content_model first: the other plugins read the records and site facts it makes.
-PLUGINS = ["content_model", "feeds", "public_site"]
+PLUGINS = ["content_model", "feeds", "public_site", "tally"]
 
 ARTICLE_PATHS = ["news"]
 PAGE_PATHS = ["pages"]
@@ -246,3 +246,21 @@ AUTHOR_SLUGS = {}
 
 # The content-model plugin's own knobs (see plugins/content_model/config.py).
 CONTENT_MODEL = {}
+
+# The tally (plugins/tally/config.py has every key and its default): the yearly target,
+# quotas per role, reward rates per outlet level, and who is who.
+TALLY = {
+    "TARGET": 80,
+    "ROSTER": {
+        "林晓雯": {"role": "staff", "unit": "区人大常委会办公室"},
+        "张卫东": {"role": "staff", "unit": "区人大常委会办公室"},
+        "黄佳怡": {"role": "staff", "unit": "区人大常委会办公室"},
+        "陈志远": {"role": "staff", "unit": "区人大常委会办公室"},
+        "刘芳": {"role": "correspondent", "unit": "青石街道人大工委"},
+        "彭勇": {"role": "correspondent", "unit": "溪口街道人大工委"},
+        "邓丽": {"role": "correspondent", "unit": "桂花街道人大工委"},
+        "胡斌": {"role": "correspondent", "unit": "白沙镇人大主席团"},
+        "谢婷": {"role": "correspondent", "unit": "柳塘镇人大主席团"},
+        "罗勇军": {"role": "correspondent", "unit": "代表工作委员会"},
+    },
+}

@@ -271,6 +271,63 @@ def _ask(question):
     return input(f"{question}：").strip()
 
 
+@task(
+    help={
+        "year": "the year to report, e.g. 2025 (default: this year)",
+        "period": "a quarter (Q1..Q4) or month (01..12) of that year; default: the whole year",
+        "content": "content folder",
+        "settings": "settings file",
+        "format": "table (default, printed), csv, json or xlsx",
+        "output": "write to this file instead of printing (required for xlsx)",
+    }
+)
+def tally(c, year=0, period="", content=None, settings=None, format="table", output=None):
+    """Count the year's items, placements, submissions, quotas and rewards.
+
+    Reads only the items' metadata; the site is not built.
+    """
+    from content_model.config import get_site
+    from content_model.corpus import build_corpus
+    from content_model.editing import shown_folder
+    from content_model.problems import format_report
+    from tally.config import get_config
+    from tally.count import count
+    from tally.count import period as make_period
+    from tally.export import to_csv, to_json, to_text, to_xlsx
+    from tally.model import tally_items
+
+    renderers = {
+        "table": lambda r, s: to_text(r, s).encode("utf-8"),
+        "csv": to_csv,
+        "json": lambda r, s: to_json(r),
+        "xlsx": to_xlsx,
+    }
+    if format not in renderers:
+        raise Exit(f"--format 只能是 {'、'.join(renderers)} 之一。", code=1)
+    if format == "xlsx" and not output:
+        raise Exit("Excel 文件请用 --output 指定保存位置，例如 --output 统计.xlsx", code=1)
+    conf = _settings(settings, content)
+    corpus = build_corpus(conf, bodies=False)
+    if corpus.problems:
+        print(format_report(corpus.problems, shown_folder(conf["PATH"])), file=sys.stderr)
+        raise Exit("稿件有问题，统计结果会不完整，请先修改。", code=1)
+    year = int(year) or corpus.now.year
+    key = f"{year}-{period.upper()}" if period.upper().startswith("Q") else (
+        f"{year}-{int(period):02d}" if period else str(year))  # fmt: skip
+    try:
+        span = make_period(key)
+    except ValueError:
+        raise Exit(f"看不懂的统计期间“{period}”，请写 Q1 至 Q4 或 01 至 12。", code=1) from None
+    site = get_site(conf)
+    report = count(tally_items(corpus, site), span, get_config(conf), site, corpus.now.date())
+    data = renderers[format](report, site)
+    if output:
+        Path(output).write_bytes(data)
+        print(f"已写入：{output}")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
 def _install_test_tools(c):
     """Install what the browser and HTML tests need, when it is missing.
 

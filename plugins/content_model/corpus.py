@@ -75,6 +75,7 @@ class Corpus:
     problems: list[Problem] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     waiting: list[Record] = field(default_factory=list)  # dated in the future
+    now: datetime | None = None  # the moment the check took as "now"
 
     def items(self) -> list[Record]:
         """Return the news items (not pages), in path order."""
@@ -150,8 +151,9 @@ class _Reporter:
 class _Checker:
     """Holds what checking one run needs: settings, registries, the renderer."""
 
-    def __init__(self, settings: dict, now: datetime | None):
+    def __init__(self, settings: dict, now: datetime | None, bodies: bool = True):
         self.settings = settings
+        self.bodies = bodies
         self.config = get_config(settings)
         self.site: Site = get_site(settings)
         self.tz = ZoneInfo(settings.get("TIMEZONE") or "Asia/Shanghai")
@@ -317,6 +319,8 @@ class _Checker:
 
     def _body(self, source: Source, value: dict, report) -> tuple[str, str, list[Notice]]:
         """Render the body once; return HTML, summary and what was removed from it."""
+        if not self.bodies:  # metadata only (the tally): no HTML, no summary
+            return "", "", []
         notices = self._notices(source)
         body, controls = strip_controls(source.body)
         for offset in controls[:1]:
@@ -410,10 +414,14 @@ def _unused_problem(path: str) -> Problem:
     return Problem(path, 0, "", "这个文件不会被发布（位置或类型不对）。", hint)
 
 
-def build_corpus(settings: dict, now: datetime | None = None) -> Corpus:
-    """Read and check every file under the content folder; collect all problems."""
-    checker = _Checker(settings, now)
-    corpus = Corpus()
+def build_corpus(settings: dict, now: datetime | None = None, bodies: bool = True) -> Corpus:
+    """Read and check every file under the content folder; collect all problems.
+
+    With ``bodies=False`` only the metadata is read and checked (what counting
+    needs): bodies are neither converted nor summarized.
+    """
+    checker = _Checker(settings, now, bodies)
+    corpus = Corpus(now=checker.now)
     root = settings["PATH"]
     files, corpus.problems = walk(root, settings)
     for path in files:

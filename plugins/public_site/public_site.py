@@ -76,7 +76,9 @@ class SiteFilesGenerator(Generator):
             entries.append((f"{base}/{column.url}", None))
         out = self.output_path
         write_if_changed(os.path.join(out, "sitemap.xml"), sitemap(entries))
-        write_if_changed(os.path.join(out, "robots.txt"), robots(f"{base}/sitemap.xml", ["drafts"]))
+        write_if_changed(
+            os.path.join(out, "robots.txt"), robots(f"{base}/sitemap.xml", ["drafts", "tally"])
+        )
 
 
 def get_generators(pelican):

@@ -1,0 +1,164 @@
+"""The report as tables, and the tables as CSV, XLSX, JSON and terminal text.
+
+``tables`` is the one place that decides what the office sees: the site's pages,
+every export and ``invoke tally`` all render its result, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .config import LEVEL_NAMES
+
+
+@dataclass
+class Table:
+    """One table of the report."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    highlight: bool = False  # shortfalls: shown in red on the page
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "—"
+
+
+def tables(report: dict[str, Any], site) -> list[Table]:
+    """Return the report's tables, in the order the office reads them."""
+    before = report["last_year"]
+    summary = [
+        ["本网站发布稿件（条）", report["items"], before["items"]],
+        ["在各类媒体刊发（篇次）", report["placements"], before["placements"]],
+        ["在各类媒体刊发（条）", report["placed_items"], "—"],
+        ["其中网络媒体（篇次）", report["online"]["placements"], before["online_placements"]],
+        ["其中网络媒体（条）", report["online"]["items"], before["online_items"]],
+        ["非网络媒体（篇次）", report["offline"]["placements"], "—"],
+        ["向上报送稿件（条）", report["submitted"], before["submitted"]],
+        ["报送被采用（条）", report["adopted"], before["adopted"]],
+    ]
+    if report["busiest_day"]:
+        day = report["busiest_day"]
+        summary.append([f"单日发布最多（{day['date']}）", day["items"], "—"])
+    result = [Table("总体情况", ["项目", report["label"], before["label"]], summary)]
+    target = report["target"]
+    if target:
+        result.append(Table(
+            "年度目标",
+            ["统计口径", "目标", "已完成", "完成率", "尚差"],
+            [[target["label"], target["goal"], target["actual"],
+              f"{target['percent']}%" if target["percent"] is not None else "—", target["remaining"]]],
+        ))  # fmt: skip
+    groups = {c.name: c.group for c in site.columns}
+    result += [
+        Table("按栏目", ["栏目", "栏目分组", "稿件数"],
+              [[name, groups.get(name, ""), n] for name, n in report["by_column"].items()]),
+        Table("按栏目分组", ["栏目分组", "稿件数"], [[k, v] for k, v in report["by_group"].items()]),
+        Table("按月份", ["月份", "稿件数"],
+              [[f"{int(m)}月", n] for m, n in report["by_month"].items()]),
+        Table("按单位", ["单位", "稿件数"], [[k, v] for k, v in report["by_unit"].items()]),
+        Table("按作者", ["作者", "稿件数"], [[k, v] for k, v in report["by_author"].items()]),
+        Table("按体裁", ["体裁", "稿件数"], [[k, v] for k, v in report["by_genre"].items()]),
+    ]  # fmt: skip
+    outlets = {o.name: o for o in site.outlets}
+    result.append(Table(
+        "按发布渠道",
+        ["发布渠道", "级别", "网络媒体", "刊发（篇次）", "报送（条）", "采用（条）", "采用率"],
+        [[name, LEVEL_NAMES.get(outlets[name].extra["level"], "") if name in outlets else "",
+          "是" if name in outlets and outlets[name].extra.get("online") else "否", n,
+          report["by_destination"].get(name, {}).get("submitted", 0),
+          report["by_destination"].get(name, {}).get("adopted", 0),
+          _percent(report["by_destination"].get(name, {}).get("adopted", 0),
+                   report["by_destination"].get(name, {}).get("submitted", 0))]
+         for name, n in report["by_outlet"].items()],
+    ))  # fmt: skip
+    result.append(Table(
+        "按媒体级别",
+        ["级别", "刊发（篇次）", "刊发（条）"],
+        [[LEVEL_NAMES[level], v["placements"], v["items"]] for level, v in report["by_outlet_level"].items()],
+    ))  # fmt: skip
+    result.append(Table(
+        "配额未完成情况",
+        ["配额", "对象", "期间", "要求", "实际", "尚差"],
+        [[s["quota"], s["who"], s["period"], s["required"], s["actual"], s["short"]]
+         for s in report["quota_shortfalls"]],
+        highlight=True,
+    ))  # fmt: skip
+    levels = list(report["rewards"][0]["by_level"]) if report["rewards"] else []
+    result.append(Table(
+        "奖励登记",
+        ["作者", *[f"{LEVEL_NAMES[lv]}采用（篇次）" for lv in levels], "金额（元）"],
+        [[r["author"], *[r["by_level"][lv] for lv in levels], r["amount"]] for r in report["rewards"]]
+        + ([["合计", *[""] * len(levels), report["rewards_total"]]] if report["rewards"] else []),
+    ))  # fmt: skip
+    return result
+
+
+def to_json(report: dict[str, Any]) -> bytes:
+    """Return the report as UTF-8 JSON (names as written, not escaped)."""
+    return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def to_csv(report: dict[str, Any], site) -> bytes:
+    """Return every table in one CSV, UTF-8 with BOM so Excel and WPS open it right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([f"{report['label']}稿件统计", f"统计截至 {report['as_of']}"])
+    for table in tables(report, site):
+        writer.writerow([])
+        writer.writerow([table.title])
+        writer.writerow(table.header)
+        writer.writerows(table.rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(report: dict[str, Any], site) -> bytes:
+    """Return an XLSX workbook with one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables(report, site):
+        sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", "", table.title)[:31])
+        sheet.append(table.header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append(row)
+        for column in sheet.columns:
+            width = max(_width(str(c.value or "")) for c in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(60, width + 2)
+    # The report's date, not the clock, as the workbook's creation time.
+    book.properties.created = book.properties.modified = datetime.fromisoformat(report["as_of"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def to_text(report: dict[str, Any], site) -> str:
+    """Return the tables aligned for a terminal (Chinese characters count double)."""
+    lines = [f"{report['label']}稿件统计（统计截至 {report['as_of']}）"]
+    for table in tables(report, site):
+        rows = [table.header, *[[str(c) for c in row] for row in table.rows]]
+        widths = [max(_width(str(row[i])) for row in rows) for i in range(len(table.header))]
+        lines += ["", f"【{table.title}】"]
+        if not table.rows:
+            lines.append("（无）")
+            continue
+        for row in rows:
+            cells = [str(c) + " " * (w - _width(str(c))) for c, w in zip(row, widths, strict=True)]
+            lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,119 @@
+"""Register the tally with Pelican: report pages and exports for every period."""
+
+from __future__ import annotations
+
+import os
+
+from markupsafe import Markup
+from pelican import signals
+from pelican.generators import Generator
+
+from content_model.config import get_site
+from content_model.content_model import CONTEXT_KEY
+from content_model.output import write_if_changed
+
+from .charts import bar_chart
+from .config import get_config
+from .count import count, periods_of, years_of
+from .export import tables, to_csv, to_json, to_xlsx
+from .model import tally_items
+
+FORMATS = {"csv": to_csv, "xlsx": to_xlsx}
+
+
+def report_path(key: str) -> str:
+    """Return the folder of a period's page: tally/2025/, tally/2025/q1/, tally/2025/03/."""
+    year, _, rest = key.partition("-")
+    return f"{year}/" + (f"{rest.lower()}/" if rest else "")
+
+
+def export_name(key: str, fmt: str) -> str:
+    """Return the file name of a period's export."""
+    return f"tally-{key}.{fmt}"
+
+
+class TallyGenerator(Generator):
+    """Write /tally/, a page per year, quarter and month, and their exports."""
+
+    def generate_output(self, writer):
+        """Count every period from the checked corpus and write pages and exports."""
+        config = get_config(self.settings)
+        site = get_site(self.settings)
+        corpus = self.context[CONTEXT_KEY]
+        as_of = corpus.now.date()
+        items = tally_items(corpus, site)
+        base = config["URL"]
+        years = []
+        for year in years_of(items, as_of):
+            spans = [s for s in periods_of(year) if s.start <= as_of]
+            reports = {s.key: count(items, s, config, site, as_of) for s in spans}
+            years.append(reports[str(year)])
+            for span in spans:
+                report = reports[span.key]
+                folder = base + report_path(span.key)
+                self._exports(folder, report, site)
+                writer.write_file(
+                    folder + "index.html",
+                    self.get_template("tally_report"),
+                    self.context,
+                    report=report,
+                    report_tables=tables(report, site),
+                    charts=_charts(report, span.kind),
+                    children=[
+                        (s.label, base + report_path(s.key))
+                        for s in spans
+                        if s.kind != "year"
+                        and (
+                            span.kind == "year"
+                            or (
+                                span.kind == "quarter"
+                                and s.kind == "month"
+                                and span.start <= s.start < span.end
+                            )
+                        )
+                    ],  # fmt: skip
+                    exports=[
+                        (fmt, folder + export_name(span.key, fmt))
+                        for fmt in ("csv", "xlsx", "json")
+                    ],
+                    tally_url=base,
+                    url=folder,
+                )
+        writer.write_file(
+            base + "index.html",
+            self.get_template("tally_index"),
+            self.context,
+            years=[(r, base + report_path(r["period"])) for r in years],
+            url=base,
+        )
+
+    def _exports(self, folder: str, report: dict, site) -> None:
+        target = os.path.join(self.output_path, folder)
+        write_if_changed(
+            os.path.join(target, export_name(report["period"], "json")), to_json(report)
+        )
+        for fmt, render in FORMATS.items():
+            write_if_changed(
+                os.path.join(target, export_name(report["period"], fmt)), render(report, site)
+            )
+
+
+def _charts(report: dict, kind: str) -> list[Markup]:
+    charts = [Markup(bar_chart(f"{report['label']}各栏目稿件数", report["by_column"]))]
+    if kind != "month":
+        months = {f"{int(m)}月": n for m, n in report["by_month"].items()}
+        charts.insert(0, Markup(bar_chart(f"{report['label']}各月稿件数", months)))
+    outlets = {k: v for k, v in report["by_outlet"].items() if v}
+    if outlets:
+        charts.append(Markup(bar_chart(f"{report['label']}各渠道刊发篇次", outlets)))
+    return charts
+
+
+def get_generators(pelican):
+    """Offer the tally generator to Pelican."""
+    return TallyGenerator
+
+
+def register():
+    """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
+    signals.get_generators.connect(get_generators)
