@@ -27,10 +27,11 @@ OUTPUT_PATH = "output"
 THEME = str(_HERE / "theme")
 PLUGIN_PATHS = [str(_HERE / "plugins")]
 # content_model first: the other plugins read the records and site facts it makes.
-PLUGINS = ["content_model", "feeds", "public_site", "tally"]
+PLUGINS = ["content_model", "feeds", "public_site", "tally", "deputies"]
 
 ARTICLE_PATHS = ["news"]
 PAGE_PATHS = ["pages"]
+DEPUTY_PATHS = ["deputies"]  # one file per deputy: content/deputies/<id>.md
 STATIC_PATHS = ["images", "files"]
 USE_FOLDER_AS_CATEGORY = False  # the column comes from the 栏目 field, never the folder
 # Names (of files and folders) that are not content: dot files (macOS ._x.md too),
@@ -90,6 +91,10 @@ YEAR_ARCHIVE_URL = "news/{date:%Y}/"
 YEAR_ARCHIVE_SAVE_AS = "news/{date:%Y}/index.html"
 MONTH_ARCHIVE_URL = "news/{date:%Y}/{date:%m}/"
 MONTH_ARCHIVE_SAVE_AS = "news/{date:%Y}/{date:%m}/index.html"
+DEPUTY_URL = "deputies/{slug}/"
+DEPUTY_SAVE_AS = "deputies/{slug}/index.html"
+DEPUTIES_URL = "deputies/"
+DEPUTIES_SAVE_AS = "deputies/index.html"
 PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
@@ -226,6 +231,13 @@ UNITS = [
     {"name": "桂花街道人大工委", "slug": "guihua-street", "type": "street"},
     {"name": "白沙镇人大主席团", "slug": "baisha-town", "type": "township"},
     {"name": "柳塘镇人大主席团", "slug": "liutang-town", "type": "township"},
+]
+
+# Deputies belong to a delegation, constituency or deputy group (代表团/选区/代表小组).
+DELEGATIONS = [
+    {"name": "青石选区", "slug": "qingshi", "aliases": ["青石街道选区"]},
+    {"name": "溪口选区", "slug": "xikou", "aliases": ["溪口街道选区"]},
+    {"name": "白沙镇代表小组", "slug": "baisha", "aliases": ["白沙镇选区", "白沙"]},
 ]
 
 GENRES = [

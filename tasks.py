@@ -177,8 +177,9 @@ def validate(c, content=None, settings=None):
     if corpus.problems:
         print(format_report(corpus.problems, shown_folder(conf["PATH"])), file=sys.stderr)
         raise Exit(code=1)
-    items = corpus.items()
-    print(f"检查通过：{len(items)} 篇稿件，{len(corpus.records) - len(items)} 个页面。")
+    items, deputies = corpus.items(), corpus.deputies()
+    pages = len(corpus.records) - len(items) - len(deputies)
+    print(f"检查通过：{len(items)} 篇稿件，{pages} 个页面，{len(deputies)} 位代表。")
     for record in corpus.waiting:
         print(f"定于以后发布：{record.path}（{record.meta['date']:%Y年%m月%d日 %H:%M}）")
 

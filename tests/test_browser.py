@@ -117,9 +117,11 @@ def test_screenshot_and_no_horizontal_scrolling(visit, pages, name, width):
 
 
 @pytest.mark.parametrize("elder", [False, True], ids=["normal", "elderly"])
-@pytest.mark.parametrize("name", ["home", "column", "item", "404"])
+@pytest.mark.parametrize(
+    "name", ["home", "column", "item", "404", "/deputies/li-ming-baisha/", "/tally/2025/"]
+)
 def test_axe_finds_no_serious_violation(visit, pages, name, elder):
-    page = visit(pages[name], elder=elder)
+    page = visit(pages.get(name, name), elder=elder)
     assert page.page.evaluate("document.documentElement.classList.contains('elder')") is elder
     # Evaluated through the debugging protocol, so the page's CSP does not apply.
     page.page.evaluate(AXE.read_text(encoding="utf-8"))
@@ -132,7 +134,17 @@ def test_axe_finds_no_serious_violation(visit, pages, name, elder):
     assert not serious, serious
 
 
-EXTRA_PAGES = ["/tag/", "/news/", "/news/2025/", "/about/", "/subscribe/", "/column/oversight/"]
+EXTRA_PAGES = [
+    "/tag/",
+    "/news/",
+    "/news/2025/",
+    "/about/",
+    "/subscribe/",
+    "/column/oversight/",
+    "/deputies/",
+    "/deputies/li-ming-baisha/",
+    "/tally/2025/",
+]
 
 
 @pytest.mark.parametrize("name", ["home", "column", "item", "404", *EXTRA_PAGES])

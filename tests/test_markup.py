@@ -135,3 +135,11 @@ def test_input_that_makes_markdown_crawl_is_stopped_in_time():
 )  # fmt: skip
 def test_lead_image_is_the_first_image_of_the_body(html, expected):
     assert lead_image(html) == expected
+
+
+def test_tables_are_wrapped_in_a_focusable_scrolling_region():
+    html = Renderer().to_html("| 姓名 | 职务 |\n|---|---|\n| 王五 | 副区长 |")
+    assert html.startswith(
+        '<div class="table-scroll" role="region" tabindex="0" aria-label="表格"><table>'
+    )
+    assert html.rstrip().endswith("</table></div>")

@@ -180,7 +180,9 @@ def test_sitemap_lists_every_published_item_and_robots_points_to_it(sample_site,
     settings = settings_for(SAMPLE, sample_site)
     published = settings["ARTICLE_SAVE_AS"]
     for record in corpus.records.values():
-        if record.kind == "page":
+        if record.kind == "deputy":
+            url = f"http://localhost:8000/deputies/{record.meta['slug']}/"
+        elif record.kind == "page":
             url = f"http://localhost:8000/{record.meta['slug']}/"
         else:
             url = "http://localhost:8000/" + published.format(**record.meta)

@@ -27,6 +27,7 @@ def test_every_published_item_and_page_is_written_and_nothing_else(sample_site, 
     assert len(corpus.items()) >= 40
     for record in published:
         assert (sample_site / save_as(record, settings_for(SAMPLE, tmp_path))).is_file()
+    assert len(corpus.deputies()) >= 12
     item_pages = [p for p in sample_site.glob("news/*/*/*.html") if p.name != "index.html"]
     assert len(item_pages) == len([r for r in published if r.kind == "item"])
     assert not (sample_site / "drafts").exists(), "drafts never reach the output"

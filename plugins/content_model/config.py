@@ -145,6 +145,7 @@ class Site:
     outlets: Registry
     units: Registry
     genres: Registry
+    delegations: Registry
     tag_slugs: dict[str, str]
     author_slugs: dict[str, str]
 
@@ -175,6 +176,7 @@ def get_site(settings: dict) -> Site:
         outlets=outlets,
         units=Registry("UNITS", "单位", settings.get("UNITS", [])),
         genres=Registry("GENRES", "体裁", settings.get("GENRES", [])),
+        delegations=Registry("DELEGATIONS", "代表团", settings.get("DELEGATIONS", [])),
         tag_slugs=dict(settings.get("TAG_SLUGS") or {}),
         author_slugs=dict(settings.get("AUTHOR_SLUGS") or {}),
     )

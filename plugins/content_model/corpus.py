@@ -11,6 +11,7 @@ cross-checks the list against Pelican's own, so the two can never disagree.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import hashlib
 import os
@@ -34,10 +35,26 @@ from .markup import (
     truncate,
 )
 from .problems import Problem
-from .schema import ITEM_REQUIRED, PAGE_FIELDS, PAGE_REQUIRED, STATUSES, label
+from .schema import (
+    DEPUTY_LEVELS,
+    DEPUTY_REQUIRED,
+    DEPUTY_SCHEMA,
+    ITEM_REQUIRED,
+    PAGE_FIELDS,
+    PAGE_REQUIRED,
+    PRIVATE_FIELDS,
+    STATUSES,
+    label,
+)
 from .source import Source, decode, has_time, parse_date, split, split_list, strip_controls
 
 _YEAR_DIR = re.compile(r"^\d{4}$")
+# What a deputy's file must never contain (checked line by line, header and body).
+PRIVATE_PATTERNS = (
+    (re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), "手机号码"),
+    (re.compile(r"(?<![\dA-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])"),
+     "身份证号码"),
+)  # fmt: skip
 _UID_CMD = "invoke add-uids"
 MARKDOWN_SUFFIX = ".md"  # exactly: Pelican matches extensions case-sensitively
 
@@ -56,6 +73,17 @@ class Record:
     def published(self) -> bool:
         """Return whether the item is on the public site in this build."""
         return self.meta["status"] == "published"
+
+
+@dataclass(frozen=True, order=True)
+class DeputyRef:
+    """A deputy named by an item: shown by name, linked by id."""
+
+    id: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
 
 
 @dataclass
@@ -80,6 +108,10 @@ class Corpus:
     def items(self) -> list[Record]:
         """Return the news items (not pages), in path order."""
         return [r for r in self.records.values() if r.kind == "item"]
+
+    def deputies(self) -> list[Record]:
+        """Return the deputies, in path order."""
+        return [r for r in self.records.values() if r.kind == "deputy"]
 
 
 def name_slug(name: str, declared: dict[str, str]) -> str:
@@ -191,6 +223,8 @@ class _Checker:
         if not text.strip():
             hint = "请写入字段和正文，或删除这个空文件。"
             return None, [Problem(path, 0, "", "文件是空的。", hint)], []
+        if kind == "deputy":
+            return self._deputy(split(path, text, DEPUTY_SCHEMA), text)
         source = split(path, text)
         if kind == "item":
             return self._item(source)
@@ -294,6 +328,44 @@ class _Checker:
             return None, report.problems, notices
         return self._record(source, "page", html, meta), [], notices
 
+    def _deputy(self, source: Source, text: str) -> tuple[Record | None, list, list]:
+        report = _Reporter(source)
+        for problem in list(report.problems):  # a home address field gets its own words
+            if problem.field in PRIVATE_FIELDS:
+                report.problems.remove(problem)
+                report.problems.append(Problem(source.path, problem.line, problem.field,
+                                               "代表的家庭住址、电话、身份证号等个人信息不得在网站公开。",
+                                               "删掉这一行。"))  # fmt: skip
+        for number, line in enumerate(text.split("\n"), 1):
+            for pattern, what in PRIVATE_PATTERNS:
+                if pattern.search(line):
+                    report.problems.append(Problem(source.path, number, "",
+                                                   f"这一行像是{what}：代表的个人信息不得在网站公开。",
+                                                   f"删掉{what}；需要联系代表请写代表联络站的地址。"))  # fmt: skip
+        report.required(DEPUTY_REQUIRED)
+        value = {key: f.value for key, f in source.fields.items()}
+        slug = value.get("slug") or PurePosixPath(source.path).stem
+        if not ASCII_SLUG.match(slug):
+            report("slug", f"代表编号“{slug}”只能用小写英文字母、数字和连字符。",
+                   "把文件名改成姓名拼音，如 liu-jianhua.md；重名的代表加上选区，如 li-ming-xikou.md。")  # fmt: skip
+        meta: dict[str, Any] = {"slug": slug, "name": normalize_person(value.get("name", ""))}
+        if value.get("delegation"):
+            meta["delegation"] = self._lookup(
+                self.site.delegations, "delegation", value["delegation"], report
+            )
+        meta["levels"] = split_list(value.get("levels", ""))
+        for level in meta["levels"]:
+            if level not in DEPUTY_LEVELS:
+                report("levels", f"不认识的代表层级“{level}”。",
+                       f"层级只能是{'、'.join(DEPUTY_LEVELS)}，多个用“、”分开。")  # fmt: skip
+        meta.update(term=value.get("term", ""), occupation=value.get("occupation", ""),
+                    photo=value.get("photo", ""), status="published", title=meta["name"])  # fmt: skip
+        html, summary, notices = self._body(source, value, report)
+        meta["summary"] = summary
+        if report.problems:
+            return None, report.problems, notices
+        return self._record(source, "deputy", html, meta), [], notices
+
     # -- pieces -----------------------------------------------------------------------
 
     def _lookup(self, registry: Registry, key: str, name: str, report) -> Entry | None:
@@ -387,14 +459,17 @@ def _under(path: str, folders: list[str]) -> bool:
 
 
 def classify(path: str, settings: dict) -> str:
-    """Return "item", "page", "static", or "unused" for a content-relative path."""
+    """Return "item", "page", "deputy", "static" or "unused" for a content path."""
     if _under(path, settings.get("STATIC_PATHS", [])):
         return "static"
     markdown = path.endswith(MARKDOWN_SUFFIX)
-    if _under(path, settings.get("ARTICLE_PATHS", [])):
-        return "item" if markdown else "unused"
-    if _under(path, settings.get("PAGE_PATHS", [])):
-        return "page" if markdown else "unused"
+    for kind, key in (
+        ("item", "ARTICLE_PATHS"),
+        ("page", "PAGE_PATHS"),
+        ("deputy", "DEPUTY_PATHS"),
+    ):
+        if _under(path, settings.get(key, [])):
+            return kind if markdown else "unused"
     return "unused"
 
 
@@ -446,6 +521,8 @@ def save_as(record: Record, settings: dict) -> str:
     """Return the output path Pelican will write the record to ("" for none)."""
     meta = record.meta
     draft = meta["status"] == "draft"
+    if record.kind == "deputy":
+        return settings.get("DEPUTY_SAVE_AS", "").format(slug=meta["slug"])
     if record.kind == "page":
         pattern = settings.get("DRAFT_PAGE_SAVE_AS" if draft else "PAGE_SAVE_AS", "")
     else:
@@ -458,6 +535,43 @@ def save_as(record: Record, settings: dict) -> str:
         lang=str(settings.get("DEFAULT_LANG", "")).lower(),
         author="",
     )
+
+
+def resolve_deputies(corpus: Corpus) -> list[Problem]:
+    """Replace the deputies each item names with DeputyRefs.
+
+    Unknown names are reported with a suggestion; so is a name two deputies share,
+    which must then be written as the deputy's id.
+    """
+    deputies = corpus.deputies()
+    by_id = {d.meta["slug"]: d for d in deputies}
+    by_name: dict[str, list[Record]] = {}
+    for deputy in deputies:
+        by_name.setdefault(deputy.meta["name"], []).append(deputy)
+    problems = []
+    for record in corpus.items():
+        refs = []
+        line = record.lines.get("deputies", 0)
+        for written in record.meta.get("deputies", []):
+            found = [by_id[written]] if written in by_id else by_name.get(written, [])
+            if len(found) == 1:
+                refs.append(DeputyRef(found[0].meta["slug"], found[0].meta["name"]))
+            elif found:
+                choices = "、".join(
+                    f"{d.meta['slug']}（{d.meta['delegation'].name}）" for d in found
+                )
+                problems.append(Problem(record.path, line, label("deputies"),
+                                        f"有 {len(found)} 位代表都叫“{written}”，系统不知道指的是哪一位。",
+                                        f"改写成代表编号：{choices}。"))  # fmt: skip
+            else:
+                close = difflib.get_close_matches(written, [*by_name, *by_id], n=3, cutoff=0.3)
+                guess = f"您是不是想写“{'”或“'.join(close)}”？" if close else ""
+                problems.append(Problem(record.path, line, label("deputies"),
+                                        f"代表名册里没有“{written}”。",
+                                        f"{guess}代表名册在 deputies 文件夹，每位代表一个文件；"
+                                        "新代表请先建立代表文件。"))  # fmt: skip
+        record.meta["deputies"] = refs
+    return problems
 
 
 def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
@@ -482,6 +596,7 @@ def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
         target = save_as(record, settings)
         if target:
             by_url.setdefault(target, []).append(record)
+    problems += resolve_deputies(corpus)
     clash(by_uid, "uid", "编号 {value} 与 {others} 重复。",
           f"复制旧稿件改写时常见：删掉本文件的“编号”行，再运行 {_UID_CMD} 生成新编号。")  # fmt: skip
     clash(by_url, "slug", "本文件和 {others} 会生成同一个网址 {value}，后者会覆盖前者。",

@@ -119,7 +119,27 @@ class Renderer:
                 f"正文中的网页标签嵌套了 {depth} 层（上限 {MAX_NESTING} 层），"
                 "通常是从网页粘贴时带进了大量未闭合的标签。"
             )
-        return sanitize(html)
+        return scrollable_tables(sanitize(html))
+
+
+_TABLE_OPEN = re.compile(r"<table\b[^>]*>")
+
+
+def scrollable_tables(html: str) -> str:
+    """Wrap each table in a region that scrolls sideways and takes keyboard focus.
+
+    A wide table then never widens the page on a phone, and keyboard users can
+    scroll it (WCAG: scrollable regions must be focusable).
+    """
+    if "<table" not in html:
+        return html
+    wrapped = _TABLE_OPEN.sub(
+        lambda m: (
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="表格">{m.group(0)}'
+        ),
+        html,
+    )
+    return wrapped.replace("</table>", "</table></div>")
 
 
 # Deeper nesting makes sanitizing quadratic (100,000 <div> take minutes); no news

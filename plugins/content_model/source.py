@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from .problems import Problem
-from .schema import BY_ALIAS, FIELDS, suggest_field
+from .schema import ITEM_SCHEMA, Schema
 
 _KEY_LINE = re.compile(r"^(?P<key>[^:：\s][^:：]{0,30}?)\s*[:：]\s*(?P<value>.*)$")
 _LIST_SEPARATORS = re.compile(r"[,，、;；]")
@@ -64,7 +64,7 @@ def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
     return None, Problem(path, line, "", guess, hint)
 
 
-def split(path: str, text: str) -> Source:
+def split(path: str, text: str, schema: Schema = ITEM_SCHEMA) -> Source:
     """Split text into header fields and body, noting every malformed header line."""
     source = Source(path=path)
     lines = text.split("\n")
@@ -93,9 +93,9 @@ def split(path: str, text: str) -> Source:
             )
             continue
         written = match.group("key").strip()
-        spec = BY_ALIAS.get(written.lower())
+        spec = schema.find(written)
         if spec is None:
-            guess = suggest_field(written)
+            guess = schema.suggest(written)
             hint = f"您是不是想写“{guess}”？" if guess else ""
             if _looks_like_body(written):
                 hint += "如果这一行是正文，请在字段和正文之间空一行。"
@@ -105,7 +105,7 @@ def split(path: str, text: str) -> Source:
                     number,
                     written,
                     f"不认识的字段“{written}”。",
-                    f"{hint}可用字段：{'、'.join(f.label for f in FIELDS)}。",
+                    f"{hint}可用字段：{schema.labels()}。",
                 )
             )
             continue

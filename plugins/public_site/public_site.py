@@ -27,7 +27,7 @@ def link_items(generator) -> None:
             column=a.column.slug,
             topics=frozenset(
                 [f"t:{t.name}" for t in getattr(a, "tags", [])]
-                + [f"d:{d}" for d in getattr(a, "deputies", [])]
+                + [f"d:{d.id}" for d in getattr(a, "deputies", [])]
             ),
         )
         for a in articles
@@ -74,6 +74,9 @@ class SiteFilesGenerator(Generator):
             entries.append((f"{base}/{page.url}", getattr(page, "modified", None)))
         for column, _ in self.context.get("categories", []):
             entries.append((f"{base}/{column.url}", None))
+        # Other plugins' public pages (the deputies' directory and profiles).
+        for url in self.context.get("SITEMAP_EXTRA", []):
+            entries.append((f"{base}/{url}", None))
         out = self.output_path
         write_if_changed(os.path.join(out, "sitemap.xml"), sitemap(entries))
         write_if_changed(
