@@ -329,6 +329,59 @@ def tally(c, year=0, period="", content=None, settings=None, format="table", out
         sys.stdout.write(data.decode("utf-8"))
 
 
+@task(
+    help={
+        "content": "content folder",
+        "output": "the built site to check (default: output/); it is built first",
+        "settings": "settings file",
+        "today": "check as of this day, YYYY-MM-DD (default: today)",
+        "report": "folder for the report page and JSON (default: check-report/)",
+        "build": "build the site before checking (default: yes)",
+    }
+)
+def check(c, content=None, output=None, settings=None, today="", report="check-report", build=True):
+    """Check the site against the inspection indicators; exit non-zero if it fails.
+
+    Columns and the home page not updated, empty columns, broken links and missing
+    images, images without alt text, wording errors, back-dated items.
+    """
+    import json
+    from datetime import date
+
+    from content_model.config import get_site
+    from content_model.corpus import build_corpus
+    from content_model.editing import shown_folder
+    from content_model.problems import format_report
+    from health_check.check import as_html, as_json, as_text, failed, run_check
+    from health_check.config import get_config
+
+    conf = _settings(settings, content, output)
+    if build:
+        _build(conf)
+    corpus = build_corpus(conf, bodies=False)
+    if corpus.problems:
+        print(format_report(corpus.problems, shown_folder(conf["PATH"])), file=sys.stderr)
+        raise Exit(code=1)
+    try:
+        day = date.fromisoformat(today) if today else corpus.now.date()
+    except ValueError:
+        raise Exit(f"--today 请写成 2026-03-15 这样的日期，现在是“{today}”。", code=1) from None
+    findings = run_check(
+        corpus, get_site(conf), get_config(conf), day, Path(conf["PATH"]), Path(conf["OUTPUT_PATH"]),
+        origins=[conf.get("FEED_DOMAIN"), conf.get("SITEURL")],
+    )  # fmt: skip
+    folder = Path(report)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.html").write_text(as_html(findings, day), encoding="utf-8")
+    (folder / "report.json").write_text(
+        json.dumps(as_json(findings, day), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    print(as_text(findings, day))
+    print(f"检查报告：{shown_folder(folder / 'index.html')}")
+    if failed(findings):
+        raise Exit(code=1)
+
+
 def _install_test_tools(c):
     """Install what the browser and HTML tests need, when it is missing.
 
