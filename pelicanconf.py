@@ -55,7 +55,9 @@ PAGE_TRANSLATION_ID = None
 DEFAULT_PAGINATION = 20
 # The home page shows the newest items per column group, not a paginated list.
 PAGINATED_TEMPLATES = {"category": None, "tag": None, "author": None}
-DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "404"]
+DIRECT_TEMPLATES = ["index", "categories", "tags", "authors", "archives", "404", "search"]
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
 NEWEST_FIRST_ARCHIVES = True
 
 # Escape every metadata value in templates; bodies are sanitized when read and
@@ -120,9 +122,10 @@ GOV_SITE_MARK = None
 CONTACT = {"通信地址": "江州市云溪区人民路1号 云溪区人大常委会办公室", "邮政编码": "000000"}
 
 # One policy for the meta tag and the web server: nothing from another host, no
-# inline script. (frame-ancestors only works as a header; the server adds it.)
+# inline script; WebAssembly for the search index (Pagefind). frame-ancestors only
+# works as a header; the server adds it.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'"
 )

@@ -64,7 +64,7 @@ def _run(settings_dict):
     )
 
 
-def _build(settings_dict):
+def _build(settings_dict, search=True):
     """Build into a fresh folder and swap it in; on any failure keep the old site.
 
     Content problems stop Pelican before it writes anything; building aside also
@@ -80,6 +80,11 @@ def _build(settings_dict):
     shutil.rmtree(staging, ignore_errors=True)
     try:
         _run({**settings_dict, "OUTPUT_PATH": str(staging)})
+        if search:
+            from search.index import build_index
+
+            stats = build_index(staging)
+            print(f"搜索索引：{stats.pages} 篇稿件，{stats.bytes / 1048576:.1f} MB。")
     except ContentRefused:
         shutil.rmtree(staging, ignore_errors=True)
         raise Exit(code=1) from None  # the report is already on the terminal
@@ -114,12 +119,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         "output": "output folder (default: the settings' OUTPUT_PATH, output/)",
         "settings": "settings file (default: pelicanconf.py)",
         "drafts": "also write drafts and items waiting for their date, for preview",
+        "search": "build the search index (default: yes; --no-search for a quick preview)",
     }
 )
-def build(c, content=None, output=None, settings=None, drafts=False):
-    """Check all content and build the site; exit non-zero on any problem."""
+def build(c, content=None, output=None, settings=None, drafts=False, search=True):
+    """Check all content, build the site and its search index; exit non-zero on any problem."""
     conf = _settings(settings, content, output, **_preview(drafts))
-    _build(conf)
+    _build(conf, search=search)
     print(f"网站已生成：{conf['OUTPUT_PATH']}")
 
 

@@ -49,6 +49,9 @@ def test_build_takes_content_output_and_settings(content, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "已发布 1 篇稿件、0 个页面" in result.stdout and "网站已生成" in result.stdout
+    assert (
+        "搜索索引：1 篇稿件" in result.stdout and (tmp_path / "out/pagefind/pagefind.js").is_file()
+    )
     assert "Done" not in result.stdout + result.stderr  # Pelican's English summary
     assert soup(tmp_path / "out/index.html").select_one(".site-name").get_text() == "另一个区人大"
 
@@ -261,3 +264,14 @@ def test_serve_says_in_chinese_when_the_port_is_taken():
         result = invoke("serve", "--port", str(port))
     assert result.returncode == 1 and "已被占用" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_build_can_skip_the_search_index_for_a_quick_preview(content, tmp_path):
+    write_item(
+        content / "news/2025", "a.md", f"标题：甲\n日期：2025-03-01\n栏目：监督\n编号：{UID}"
+    )
+    result = invoke(
+        "build", "--no-search", "--content", str(content), "--output", str(tmp_path / "out")
+    )
+    assert result.returncode == 0 and "搜索索引" not in result.stdout
+    assert not (tmp_path / "out/pagefind").exists()
