@@ -12,3 +12,11 @@ FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 DRAFT_SAVE_AS = ""  # drafts and waiting items never reach the public
 DRAFT_PAGE_SAVE_AS = ""
+
+# Where invoke publish puts releases: a folder on this machine, or
+# "ssh://user@host:22/srv/renda" (rsync over ssh). nginx serves <target>/live.
+PUBLISH = {
+    "TARGET": os.environ.get("PUBLISH_TARGET", ""),
+    "KEEP": 5,
+    "SSH_OPTIONS": [],
+}

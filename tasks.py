@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sys
 import threading
+import uuid
 from datetime import datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -388,6 +390,236 @@ def check(c, content=None, output=None, settings=None, today="", report="check-r
         raise Exit(code=1)
 
 
+@task(
+    help={
+        "items": "how many synthetic items (default 5000; 20000 for the city scale)",
+        "workdir": "where to write the corpus and outputs (default: a temporary folder)",
+        "vanilla": "also build with vanilla Pelican for the ratio (default: yes)",
+        "search": "also time the search index (default: yes)",
+    }
+)
+def bench(c, items=5000, workdir="", vanilla=True, search=True):
+    """Benchmark builds on a synthetic corpus against vanilla Pelican, in one run.
+
+    Measures a cold build, a rebuild with nothing changed, after editing one item's
+    body, after adding one item, after moving one item to another column, and
+    invoke tally; prints wall time per phase and peak memory, and the ratio to
+    vanilla Pelican 4.12 on the same items.
+    """
+    import json
+    import subprocess
+    import tempfile
+    import time
+
+    from tests.bench.corpus import write as write_corpus
+
+    base = Path(workdir or tempfile.mkdtemp(prefix="bench-"))
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    ours_conf = _settings()
+    print(f"Writing {items} items to {base} ...")
+    corpus = write_corpus(base, int(items), ours_conf)
+    vanilla_settings = base / "vanilla.py"
+    keys = [k for k in ours_conf if k.endswith(("_URL", "_SAVE_AS")) and "DRAFT" not in k]
+    lines = [f"{k} = {ours_conf[k]!r}" for k in sorted(keys)]
+    lines += [
+        "SITENAME = 'bench'", "TIMEZONE = 'Asia/Shanghai'", "DEFAULT_LANG = 'zh-CN'",
+        "ARTICLE_PATHS = ['news']", "PAGE_PATHS = ['pages']", "DEFAULT_PAGINATION = 20",
+        f"PAGINATION_PATTERNS = {[tuple(rule) for rule in ours_conf['PAGINATION_PATTERNS']]!r}",
+        "FEED_ALL_ATOM = 'feeds/all.atom.xml'", "CATEGORY_FEED_ATOM = 'feeds/column/{slug}.atom.xml'",
+        "FEED_DOMAIN = 'http://localhost:8000'", "PLUGINS = []",
+    ]  # fmt: skip
+    vanilla_settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    harness = ROOT / "tests" / "bench" / "harness.py"
+
+    def run(system, *flags):
+        if system == "ours":
+            args = [DEFAULT_SETTINGS, str(corpus["ours"]), str(base / "out-ours"), *flags]
+        else:
+            args = [
+                str(vanilla_settings),
+                str(corpus["vanilla"]),
+                str(base / "out-vanilla"),
+                "--cache",
+            ]
+        result = subprocess.run(
+            [sys.executable, str(harness), *args], capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise Exit(f"{system} build failed:\n{result.stderr[-3000:]}", code=1)
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def edit(kind):
+        middle = corpus["paths"][len(corpus["paths"]) // 2]
+        for system in ("ours", "vanilla"):
+            folder = corpus[system] / "news"
+            if kind == "body":
+                with open(folder / middle, "a", encoding="utf-8") as handle:
+                    handle.write("\n会议还研究了其他事项。\n")
+            elif kind == "add":
+                text = (folder / middle).read_text(encoding="utf-8")
+                fresh = str(uuid.uuid4())
+                text = re.sub(r"编号：\S+", "编号：" + fresh, text)
+                text = re.sub(r"Slug: \S+", "Slug: added-" + fresh[:8], text)
+                (folder / middle).with_name("added.md").write_text(text, encoding="utf-8")
+            else:
+                target = folder / corpus["paths"][len(corpus["paths"]) // 3]
+                text = target.read_text(encoding="utf-8")
+                old = re.search(r"(?:栏目：|Category: )(\S+)", text).group(1)
+                new = corpus["columns"][(corpus["columns"].index(old) + 1) % len(corpus["columns"])]
+                target.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    measures = [("cold full build", None), ("rebuild, nothing changed", None),
+                ("rebuild, one body edited", "body"), ("rebuild, one item added", "add"),
+                ("rebuild, one item moved to another column", "column")]  # fmt: skip
+    rows = []
+    for label, change in measures:
+        if change:
+            edit(change)
+        ours = run("ours", *(["--search"] if search and change is None and not rows else []))
+        theirs = run("vanilla") if vanilla else None
+        rows.append((label, ours, theirs))
+        print(
+            f"  {label}: ours {ours['total']:.1f} s"
+            + (f", vanilla {theirs['total']:.1f} s" if theirs else "")
+        )
+    start = time.perf_counter()
+    tally_run = subprocess.run(
+        [sys.executable, "-m", "invoke", "tally", "--content", str(corpus["ours"]), "--year", "2025",
+         "--format", "json", "--output", str(base / "tally.json")],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    tally_seconds = time.perf_counter() - start
+    if tally_run.returncode != 0:
+        raise Exit(f"invoke tally failed:\n{tally_run.stderr[-2000:]}", code=1)
+
+    print(f"\nBenchmark: {items} items, {os.cpu_count()} cores, median of 1 run each")
+    print(
+        f"{'measure':44} {'ours s':>8} {'ours MB':>8} {'vanilla s':>10} {'vanilla MB':>11} {'ratio':>6}"
+    )
+    for label, ours, theirs in rows:
+        line = f"{label:44} {ours['total']:8.1f} {ours['peak_mb']:8.0f}"
+        if theirs:
+            line += f" {theirs['total']:10.1f} {theirs['peak_mb']:11.0f} {ours['total'] / theirs['total']:6.2f}"
+        print(line)
+    print(f"{'invoke tally --year 2025':44} {tally_seconds:8.1f}")
+    print("\nPhases of our cold build (s):")
+    for phase, seconds in sorted(rows[0][1]["phases"].items(), key=lambda kv: -kv[1]):
+        unit = "MB" if phase.endswith("MB") else "s"
+        print(f"  {phase:40} {seconds:8.2f} {unit}")
+    if search:
+        print(
+            f"  search index peak memory (pagefind)      {rows[0][1]['children_peak_mb']:8.0f} MB"
+        )
+    if rows[0][2]:
+        print("Phases of vanilla's cold build (s):")
+        for phase, seconds in sorted(rows[0][2]["phases"].items(), key=lambda kv: -kv[1]):
+            print(f"  {phase:40} {seconds:8.2f}")
+
+
+PUBLISH_SETTINGS = str(ROOT / "publishconf.py")
+# What stops a publish: errors in the site itself. Stale or empty columns are
+# reported but do not block, since publishing new items is how they are fixed.
+BLOCKING = {"broken_link", "missing_image", "wording", "backdated", "modified_before_date"}
+
+
+def _target(conf, target):
+    from publishing.releases import target_from
+
+    options = conf.get("PUBLISH", {})
+    spec = target or options.get("TARGET")
+    if not spec:
+        raise Exit(
+            "没有设置发布目标：在 publishconf.py 的 PUBLISH['TARGET'] 中填写，或用 --target 指定。",
+            code=1,
+        )
+    return target_from(spec, options.get("SSH_OPTIONS", [])), int(options.get("KEEP", 5))
+
+
+@task(
+    help={
+        "content": "content folder",
+        "output": "where to build the site before uploading (default: output/)",
+        "settings": "settings file (default: publishconf.py)",
+        "target": "a folder, or ssh://user@host:port/path (default: PUBLISH['TARGET'])",
+    }
+)
+def publish(c, content=None, output=None, settings=None, target=""):
+    """Build strictly, check, upload a new release and make it live in one step.
+
+    A build or check that fails stops here: the live site is not touched. The last
+    PUBLISH['KEEP'] releases are kept for invoke rollback.
+    """
+    from content_model.config import get_site
+    from content_model.corpus import build_corpus
+    from health_check.check import as_text, run_check
+    from health_check.config import get_config
+    from publishing.releases import PublishError
+    from publishing.releases import publish as publish_release
+
+    conf = _settings(settings or PUBLISH_SETTINGS, content, output)
+    where, keep = _target(conf, target)
+    _build(conf)
+    corpus = build_corpus(conf, bodies=False)
+    findings = run_check(
+        corpus, get_site(conf), get_config(conf), corpus.now.date(), Path(conf["PATH"]),
+        Path(conf["OUTPUT_PATH"]), origins=[conf.get("FEED_DOMAIN"), conf.get("SITEURL")],
+    )  # fmt: skip
+    blocking = [f for f in findings if f.kind in BLOCKING]
+    if findings:
+        print(as_text(findings, corpus.now.date()))
+    if blocking:
+        raise Exit(f"有 {len(blocking)} 个问题必须先处理，本次没有发布，线上网站保持不变。", code=1)
+    try:
+        name, removed = publish_release(Path(conf["OUTPUT_PATH"]), where, keep)
+    except PublishError as error:
+        raise Exit(f"发布失败：{error}（线上网站保持不变）", code=1) from None
+    print(f"已发布新版本 {name} 到 {where.describe()}，线上网站已切换。")
+    if removed:
+        print(f"已清理旧版本：{'、'.join(removed)}（保留最近 {keep} 个）。")
+
+
+@task(
+    help={
+        "settings": "settings file (default: publishconf.py)",
+        "target": "a folder, or ssh://user@host:port/path (default: PUBLISH['TARGET'])",
+    }
+)
+def rollback(c, settings=None, target=""):
+    """Make the previous release live again, in one atomic step."""
+    from publishing.releases import PublishError
+    from publishing.releases import rollback as rollback_release
+
+    conf = _settings(settings or PUBLISH_SETTINGS)
+    where, _ = _target(conf, target)
+    try:
+        before, after = rollback_release(where)
+    except PublishError as error:
+        raise Exit(f"回退失败：{error}", code=1) from None
+    print(f"已回退：线上网站从 {before} 切换回 {after}。")
+
+
+@task(
+    name="nginx-config",
+    help={
+        "root": "the publish target folder on the server (holds live/ and releases/)",
+        "server_name": "server_name (default: _)",
+        "listen": "listen (default: 80)",
+        "settings": "settings file (default: publishconf.py)",
+        "output": "write to this file instead of printing",
+    },
+)
+def nginx_config(c, root="/srv/renda", server_name="_", listen="80", settings=None, output=None):
+    """Print the nginx server block for the site (CSP and types from the settings)."""
+    from publishing.nginx import render
+
+    text = render(_settings(settings or PUBLISH_SETTINGS), root, server_name, listen)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
 def _install_test_tools(c):
     """Install what the browser and HTML tests need, when it is missing.
 
@@ -404,6 +636,9 @@ def _install_test_tools(c):
         packages += ["default-jre-headless"]
     if not shutil.which("npm"):
         packages += ["npm"]
+    for command, package in (("nginx", "nginx"), ("sshd", "openssh-server"), ("rsync", "rsync")):
+        if not shutil.which(command) and not Path(f"/usr/sbin/{command}").exists():
+            packages.append(package)
     if packages:
         if os.geteuid() != 0 or not shutil.which("apt-get"):
             print(f"缺少测试工具：{' '.join(packages)}；请以管理员身份安装（apt-get install）。")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from functools import lru_cache
 
 from pelican import signals
 from pelican.generators import Generator
@@ -84,6 +86,37 @@ class SiteFilesGenerator(Generator):
         )
 
 
+@lru_cache(maxsize=64)
+def _digest(path: str, mtime: float) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:10]
+
+
+def asset_url(settings: dict, path: str) -> str:
+    """Return a theme file's URL with a fingerprint of its content (?v=...).
+
+    The server may then cache theme files for a year: a changed file is a new URL.
+    """
+    source = os.path.join(settings["THEME"], "static", path)
+    digest = _digest(source, os.path.getmtime(source))
+    return f"{settings['SITEURL']}/{settings['THEME_STATIC_DIR']}/{path}?v={digest}"
+
+
+class _Assets:
+    """The ``asset(path)`` function templates call (bound to one run's settings)."""
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+
+    def __call__(self, path: str) -> str:
+        return asset_url(self.settings, path)
+
+
+def add_asset_function(generator) -> None:
+    """Give every template ``asset(path)`` for fingerprinted theme URLs."""
+    generator.env.globals["asset"] = _Assets(generator.settings)
+
+
 def get_generators(pelican):
     """Offer the site-files generator to Pelican."""
     return SiteFilesGenerator
@@ -92,4 +125,5 @@ def get_generators(pelican):
 def register():
     """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
     signals.article_generator_finalized.connect(link_items)
+    signals.generator_init.connect(add_asset_function)
     signals.get_generators.connect(get_generators)

@@ -1,0 +1,1 @@
+"""The benchmark behind ``invoke bench``: a synthetic corpus and a timing harness."""

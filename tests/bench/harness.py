@@ -1,0 +1,113 @@
+"""Run one Pelican build and report wall time per phase and peak memory, as JSON.
+
+Run as a separate process by ``invoke bench``, so each build's peak memory is its own:
+    python tests/bench/harness.py SETTINGS CONTENT OUTPUT [--cache] [--search]
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+
+# Which phase each generator's output belongs to (anything else: "other pages").
+PHASES = {
+    "ArticlesGenerator": "render+write items, lists",
+    "PagesGenerator": "render+write pages",
+    "FeedsGenerator": "feeds",
+    "TallyGenerator": "tally",
+    "DeputiesGenerator": "deputies",
+    "SiteFilesGenerator": "sitemap",
+    "StaticGenerator": "static files",
+}
+
+
+def main(argv: list[str]) -> dict:
+    """Build once with timing wrappers in place; return the measurements."""
+    settings_file, content, output = argv[:3]
+    import pelican
+    from pelican.generators import ArticlesGenerator, Generator
+    from pelican.settings import read_settings
+    from rich.console import Console
+
+    pelican.console = Console(quiet=True)  # no "Done:" line in the JSON output
+    times: dict[str, float] = defaultdict(float)
+
+    def timed(owner, name, phase):
+        original = getattr(owner, name)
+
+        def wrapper(self, *args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                times[phase(self) if callable(phase) else phase] += time.perf_counter() - start
+
+        setattr(owner, name, wrapper)
+
+    timed(ArticlesGenerator, "generate_feeds", "_pelican_feeds")
+    original_classes = pelican.Pelican._get_generator_classes
+
+    def classes(self):
+        found = original_classes(self)
+        for cls in found:
+            if "generate_context" in vars(cls) or cls is Generator:
+                timed(cls, "generate_context", "read+check content")
+            if "generate_output" in vars(cls):
+                timed(cls, "generate_output", lambda g: PHASES.get(type(g).__name__, "other pages"))
+        return found
+
+    pelican.Pelican._get_generator_classes = classes
+    override = {"PATH": content, "OUTPUT_PATH": output}
+    if "--cache" in argv:
+        override.update(
+            CACHE_CONTENT=True,
+            LOAD_CONTENT_CACHE=True,
+            CACHE_PATH=str(Path(output).parent / "cache"),
+        )
+    settings = read_settings(settings_file, override=override)
+    if "content_model" in (settings.get("PLUGINS") or []):
+        # Only for our build: importing the plugin registers its reader with Pelican.
+        # The corpus check runs when the generators are made, before generate_context.
+        import content_model.content_model as plugin
+
+        original_build = plugin.build_corpus
+
+        def build_corpus(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original_build(*args, **kwargs)
+            finally:
+                times["read+check content"] += time.perf_counter() - start
+
+        plugin.build_corpus = build_corpus
+    start = time.perf_counter()
+    pelican.Pelican(settings).run()
+    total = time.perf_counter() - start
+    # Pelican writes its feeds inside ArticlesGenerator.generate_output: move them over.
+    pelican_feeds = times.pop("_pelican_feeds", 0.0)
+    times["render+write items, lists"] -= pelican_feeds
+    times["feeds"] += pelican_feeds
+    if "--search" in argv:
+        from search.index import build_index
+
+        start = time.perf_counter()
+        stats = build_index(Path(output))
+        times["search index"] = time.perf_counter() - start
+        times["search index MB"] = stats.bytes / 1048576
+    return {
+        "total": total,
+        "phases": dict(times),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))
