@@ -32,6 +32,8 @@ def settings_for(content: Path, output: Path, **override) -> dict:
             "PATH": str(content),
             "OUTPUT_PATH": str(output),
             "CACHE_CONTENT": False,
+            # Each build keeps its parse cache beside its output, never the project's.
+            "CACHE_PATH": str(Path(output).parent / (Path(output).name + "-cache")),
             "CONTENT_MODEL": model,
             **override,
         },

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     # An item dated up to this many days ahead waits for its date; further ahead
     # is taken for a typing mistake and refused.
     "SCHEDULE_HORIZON_DAYS": 31,
+    # Keep parsed files between runs (in Pelican's CACHE_PATH), by size and time.
+    "CACHE": True,
     # "Now" for the build, as ISO 8601 ("2026-01-31T12:00:00+08:00"); None means
     # the clock. Tests and reproducible builds set it.
     "NOW": None,

@@ -20,10 +20,12 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .cache import ParseCache
 from .config import ASCII_SLUG, Entry, Registry, Site, get_config, get_site
 from .markup import (
     Renderer,
@@ -186,6 +188,7 @@ class _Checker:
     def __init__(self, settings: dict, now: datetime | None, bodies: bool = True):
         self.settings = settings
         self.bodies = bodies
+        self.cache = ParseCache(settings) if get_config(settings)["CACHE"] else None
         self.config = get_config(settings)
         self.site: Site = get_site(settings)
         self.tz = ZoneInfo(settings.get("TIMEZONE") or "Asia/Shanghai")
@@ -200,8 +203,28 @@ class _Checker:
     # -- one file -------------------------------------------------------------------
 
     def read(self, root: str, path: str, kind: str) -> tuple[Record | None, list, list]:
-        """Check one file; return its record (or None), its problems and notices."""
+        """Check one file (or take it from the cache); return record, problems, notices."""
         full = os.path.join(root, path)
+        try:
+            stat = os.stat(full)
+        except OSError:
+            stat = None
+        if stat is not None and self.cache is not None:
+            cached = self.cache.get(path, stat, self.bodies)
+            if cached is not None:
+                return cached
+        result = self._read(full, path, kind)
+        record, problems, _ = result
+        recent = (
+            record is not None
+            and "date" in record.meta
+            and record.meta["date"] > self.now - timedelta(days=2)
+        )
+        if stat is not None and self.cache is not None and not problems and not recent:
+            self.cache.put(path, stat, self.bodies, result)
+        return result
+
+    def _read(self, full: str, path: str, kind: str) -> tuple[Record | None, list, list]:
         try:
             size = os.path.getsize(full)
         except OSError:
@@ -383,7 +406,7 @@ class _Checker:
         meta["status"] = status or "published"
 
     def _check_folder(self, source: Source, meta: dict, report) -> None:
-        folder = PurePosixPath(source.path).parent.name
+        folder = source.path.rsplit("/", 2)[-2] if source.path.count("/") else ""
         date = meta.get("date")
         if date and _YEAR_DIR.match(folder) and int(folder) != date.year:
             report("date", f"稿件放在 {folder} 年的文件夹里，日期却是 {date.year} 年。",
@@ -430,9 +453,14 @@ class _Checker:
         return Record(path=source.path, kind=kind, html=html, meta=meta, lines=lines)
 
 
+@lru_cache(maxsize=8)
+def _ignore_pattern(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
+
+
 def ignored(name: str, settings: dict) -> bool:
     """Return whether a file or folder name is not content (Pelican's rule exactly)."""
-    return any(fnmatch.fnmatch(name, pattern) for pattern in settings.get("IGNORE_FILES", []))
+    return bool(_ignore_pattern(tuple(settings.get("IGNORE_FILES", []))).match(name))
 
 
 def walk(root: str, settings: dict) -> tuple[list[str], list[Problem]]:
@@ -448,9 +476,8 @@ def walk(root: str, settings: dict) -> tuple[list[str], list[Problem]]:
             continue
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not ignored(d, settings))
-        for name in sorted(names):
-            if not ignored(name, settings):
-                files.append(PurePosixPath(relative, name).as_posix())
+        prefix = "" if relative == "." else relative + "/"
+        files += [prefix + name for name in sorted(names) if not ignored(name, settings)]
     return files, problems
 
 
@@ -514,6 +541,8 @@ def build_corpus(settings: dict, now: datetime | None = None, bodies: bool = Tru
             if record.meta.get("waiting"):
                 corpus.waiting.append(record)
     corpus.problems.extend(cross_check(corpus, settings, checker.site))
+    if checker.cache is not None:
+        checker.cache.save(set(files))
     return corpus
 
 

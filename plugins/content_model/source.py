@@ -67,7 +67,23 @@ def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
 def split(path: str, text: str, schema: Schema = ITEM_SCHEMA) -> Source:
     """Split text into header fields and body, noting every malformed header line."""
     source = Source(path=path)
-    lines = text.split("\n")
+    # Only the header is split into lines (up to the body's first line); the body is
+    # sliced off whole: it can be megabytes, and the tally never looks at it.
+    lines, offsets, position = [], [], 0
+    seen_field = seen_blank = False
+    while position <= len(text):
+        end = text.find("\n", position)
+        end = len(text) if end < 0 else end
+        line = text[position:end]
+        lines.append(line)
+        offsets.append(position)
+        if line.strip():
+            if seen_blank:
+                break
+            seen_field = True
+        elif seen_field:
+            seen_blank = True
+        position = end + 1
     index = 0
     while index < len(lines) and not lines[index].strip():
         index += 1
@@ -135,7 +151,7 @@ def split(path: str, text: str, schema: Schema = ITEM_SCHEMA) -> Source:
             continue
         source.fields[spec.key] = Field(value, number, written)
     source.body_line = index + 1
-    source.body = "\n".join(lines[index:])
+    source.body = text[offsets[index] :] if index < len(lines) else ""
     return source
 
 

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -141,7 +142,31 @@ def to_xlsx(report: dict[str, Any], site) -> bytes:
     book.properties.created = book.properties.modified = datetime.fromisoformat(report["as_of"])
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip_times(buffer.getvalue(), datetime.fromisoformat(report["as_of"]))
+
+
+def _fixed_zip_times(data: bytes, moment: datetime) -> bytes:
+    """Rewrite a zip (an XLSX is one) with fixed member times: same report, same bytes.
+
+    openpyxl also stamps the save time into docProps/core.xml; that becomes the
+    report's date too.
+    """
+    stamp = (max(moment.year, 1980), moment.month, moment.day, 0, 0, 0)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=stamp)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = info.external_attr
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                fixed = f"{moment:%Y-%m-%d}T00:00:00Z".encode()
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + fixed, data)
+            target.writestr(member, data)
+    return out.getvalue()
 
 
 def _width(text: str) -> int:

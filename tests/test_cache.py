@@ -1,0 +1,136 @@
+"""The parse cache makes rebuilds faster and never changes what is built."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import SAMPLE, build, copy_sample, settings_for, soup, write_item
+from content_model.corpus import build_corpus
+from content_model.problems import ContentRefused
+
+
+def site_bytes(site):
+    skip = ("pagefind/",)
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and not p.relative_to(site).as_posix().startswith(skip)
+    }
+
+
+def test_a_cached_rebuild_is_byte_identical_to_a_cold_build(tmp_path):
+    content = copy_sample(tmp_path / "content")
+    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    cold = build(content, tmp_path / "cold", CONTENT_MODEL={"CACHE": False})
+    build(content, tmp_path / "warm", **cache)  # fills the cache
+    assert list((tmp_path / "cache").glob("content_model-*.pickle"))
+    warm = build(content, tmp_path / "warm2", **cache)  # reads from it
+    assert site_bytes(warm) == site_bytes(cold)
+
+
+def test_an_edited_file_is_read_again(tmp_path):
+    content = copy_sample(tmp_path / "content")
+    settings = settings_for(content, tmp_path / "out", CACHE_PATH=str(tmp_path / "cache"))
+    before = build_corpus(settings)
+    path = "news/2025/2025-03-12-food-safety-inspection.md"
+    file = content / path
+    file.write_text(
+        file.read_text(encoding="utf-8").replace("执法检查", "执法大检查", 1) + "\n补充一句。\n",
+        encoding="utf-8",
+    )
+    os.utime(file, ns=(file.stat().st_atime_ns, file.stat().st_mtime_ns + 10**9))
+    after = build_corpus(settings)
+    assert "补充一句" in after.records[path].html and "补充一句" not in before.records[path].html
+
+
+def test_a_settings_change_drops_the_cache(tmp_path):
+    content = copy_sample(tmp_path / "content")
+    base = {"CACHE_PATH": str(tmp_path / "cache")}
+    build_corpus(settings_for(content, tmp_path / "o", **base))
+    columns = settings_for(content, tmp_path)["COLUMNS"]
+    renamed = [dict(c, name="监督检查") if c["name"] == "监督" else c for c in columns]
+    # The items still say 监督: with the column renamed they must now fail, not be
+    # served from a cache made under the old settings.
+    corpus = build_corpus(settings_for(content, tmp_path / "o", COLUMNS=renamed, **base))
+    assert any("不认识的栏目“监督”" in p.message for p in corpus.problems)
+
+
+def test_a_broken_file_is_never_cached(content, tmp_path):
+    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    write_item(
+        content / "news/2025",
+        "a.md",
+        "标题：甲\n日期：2025-03-01\n栏目：监察\n编号：11111111-1111-4111-8111-111111111111",
+    )
+    for _ in range(2):  # the second run must not take the refused file from a cache
+        with pytest.raises(ContentRefused):
+            build(content, tmp_path / "out", **cache)
+    (content / "news/2025/a.md").write_text(
+        "标题：甲\n日期：2025-03-01\n栏目：监督\n编号：11111111-1111-4111-8111-111111111111\n\n正文。\n",
+        encoding="utf-8",
+    )
+    site = build(content, tmp_path / "out", **cache)
+    assert soup(site / "column/oversight/index.html").select(".item-list a")
+
+
+def test_items_dated_around_now_are_always_read_again(content, tmp_path):
+    write_item(
+        content / "news/2025",
+        "soon.md",
+        "标题：甲\n日期：2025-03-20 08:00\n栏目：监督\n编号：11111111-1111-4111-8111-111111111111",
+    )
+    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    waiting = build_corpus(
+        settings_for(
+            content, tmp_path / "o", CONTENT_MODEL={"NOW": "2025-03-16T12:00:00+08:00"}, **cache
+        )
+    )
+    assert waiting.waiting
+    later = build_corpus(
+        settings_for(
+            content, tmp_path / "o", CONTENT_MODEL={"NOW": "2025-03-21T12:00:00+08:00"}, **cache
+        )
+    )
+    assert not later.waiting and next(iter(later.records.values())).published
+
+
+def test_the_sample_is_unaffected(tmp_path):
+    assert build_corpus(settings_for(SAMPLE, tmp_path)).problems == []
+
+
+def edit_body(content):
+    file = content / "news/2025/2025-05-15-river-inspection.md"
+    file.write_text(
+        file.read_text(encoding="utf-8-sig") + "\n会议还研究了其他事项。\n", encoding="utf-8"
+    )
+
+
+def add_item(content):
+    write_item(content / "news/2025", "added.md",
+               "标题：新增稿件\n日期：2025-07-01 10:00\n栏目：监督\n标签：执法检查\n编号：99999999-9999-4999-8999-999999999999")  # fmt: skip
+
+
+def delete_item(content):
+    (content / "news/2025/2025-05-15-river-inspection.md").unlink()
+
+
+def move_column(content):
+    file = content / "news/2025/2025-05-15-river-inspection.md"
+    text = file.read_text(encoding="utf-8-sig")
+    assert "Category: 监督" in text
+    file.write_text(text.replace("Category: 监督", "Category: 重大事项决定"), encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit", [edit_body, add_item, delete_item, move_column])
+def test_after_each_kind_of_edit_a_rebuild_equals_a_cold_build(tmp_path, edit):
+    content = copy_sample(tmp_path / "content")
+    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    build(content, tmp_path / "first", **cache)
+    edit(content)
+    os.utime(content, None)
+    rebuilt = build(content, tmp_path / "rebuilt", **cache)
+    cold = build(content, tmp_path / "cold", CONTENT_MODEL={"CACHE": False})
+    assert site_bytes(rebuilt) == site_bytes(cold)
+    assert site_bytes(rebuilt) != site_bytes(tmp_path / "first")  # the edit shows
