@@ -60,6 +60,14 @@ SEARCH_URL = "search/"
 SEARCH_SAVE_AS = "search/index.html"
 NEWEST_FIRST_ARCHIVES = True
 
+
+def _newest_first(article):
+    """Order items newest first; items of the same moment by slug, so builds agree."""
+    return (-article.date.timestamp(), article.slug)
+
+
+ARTICLE_ORDER_BY = _newest_first
+
 # Escape every metadata value in templates; bodies are sanitized when read and
 # marked safe explicitly where they are shown.
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}

@@ -13,7 +13,9 @@ DEPUTY = "姓名：{name}\n代表团：{delegation}\n层级：区\n届别：第�
 
 @pytest.fixture(scope="module")
 def corpus():
-    return build_corpus(settings_for(SAMPLE, SAMPLE))
+    return build_corpus(
+        settings_for(SAMPLE, SAMPLE.parent / "output", CONTENT_MODEL={"CACHE": False})
+    )
 
 
 def test_sample_has_a_dozen_deputies_in_three_delegations_two_sharing_a_name(corpus):
@@ -132,6 +134,11 @@ def test_an_unknown_deputy_comes_with_did_you_mean(content, tmp_path):
             "手机号码",
         ),
         (DEPUTY.format(name="王五", delegation="青石选区", bio="手机：138 1234 5678"), "手机号码"),
+        (
+            DEPUTY.format(name="王五", delegation="青石选区", bio="手机１３８１２３４５６７８"),
+            "手机号码",
+        ),
+        (DEPUTY.format(name="王五", delegation="青石选区", bio="电话+8613812345678"), "手机号码"),
         (
             DEPUTY.format(name="王五", delegation="青石选区", bio="身份证号11010119900307123X。"),
             "身份证号码",

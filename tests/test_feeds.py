@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import email.utils
 import filecmp
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
@@ -274,3 +277,27 @@ def test_subscribe_page_lists_every_feed_with_chinese_instructions(sample_site):
         assert (sample_site / href.lstrip("/")).is_file(), href
     footer = soup(sample_site / "index.html").select_one(".site-footer")
     assert footer.find("a", string=re.compile("订阅"))["href"] == "/subscribe/"
+
+
+def test_items_of_the_same_moment_come_out_in_the_same_order_in_every_process(tmp_path):
+    # Pelican lists files as a set: without a tie-break, the hash seed decides.
+    from conftest import ROOT, write_item
+
+    content = tmp_path / "content"
+    for n in range(6):
+        write_item(content / "news/2025", f"{n}.md",
+                   f"标题：第{n}篇\n日期：2025年3月15日\n栏目：监督\n编号：{n}0000000-0000-4000-8000-000000000000")  # fmt: skip
+    outputs = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"out{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "invoke", "build", "--no-search", "--content", str(content),
+                        "--output", str(out)], cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+        outputs.append(out)
+    for name in (
+        "feeds/all.atom.xml",
+        "feeds/all.rss.xml",
+        "index.html",
+        "column/oversight/index.html",
+    ):
+        assert len({(out / name).read_bytes() for out in outputs}) == 1, name

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE, build, settings_for, write_item
+from conftest import ROOT, build, settings_for, write_item
 from content_model.config import get_site
 from content_model.corpus import build_corpus
 from health_check.check import SERIOUS, WARNING, failed, run_check
@@ -196,5 +196,28 @@ def test_a_bad_today_is_explained(bad, tmp_path):
     assert result.returncode == 1 and "--today 请写成" in result.stderr
 
 
-def test_sample_is_not_reported_back_dated_because_it_was_imported():
-    assert settings_for(SAMPLE, SAMPLE)["HEALTH_CHECK"]["ARCHIVE_IMPORTED"]
+def test_back_dating_sees_chinese_file_names_and_files_not_yet_committed(content, tmp_path):
+    git(content, "init", "-q")
+    item(content, "监督稿件.md", "2025-02-20 10:00")
+    git(content, "add", ".")
+    git(content, "commit", "-q", "-m", "稿件", when="2025-03-10T12:00:00+08:00")
+    item(content, "uncommitted.md", "2025-02-01 10:00")  # "now" (2026-11-22) is long after
+    found = {
+        f.file
+        for f in check(content, tmp_path, "2025-03-12", HEALTH_CHECK={})
+        if f.kind == "backdated"
+    }
+    assert found == {"news/2025/监督稿件.md", "news/2025/uncommitted.md"}
+
+
+def test_drafts_are_not_the_public_sites_problem(content, tmp_path):
+    item(content, "a.md", "2025-03-10")
+    item(content, "draft.md", "2025-03-11", title="攻府工作草稿", extra="\n状态：草稿")
+    assert "wording" not in kinds(check(content, tmp_path, "2025-03-12"))
+
+
+def test_checking_without_a_built_site_fails(content, tmp_path):
+    item(content, "a.md", "2025-03-10")
+    result = run_check_command("--no-build", "--content", str(content), "--output", str(tmp_path / "none"),
+                               "--report", str(tmp_path / "r"))  # fmt: skip
+    assert result.returncode == 1 and "没有生成好的网站" in result.stdout

@@ -44,7 +44,9 @@ def test_related_looks_only_at_a_window_under_each_topic():
 
 @pytest.fixture(scope="module")
 def corpus():
-    return build_corpus(settings_for(SAMPLE, SAMPLE))
+    return build_corpus(
+        settings_for(SAMPLE, SAMPLE.parent / "output", CONTENT_MODEL={"CACHE": False})
+    )
 
 
 def page_of(site, record):

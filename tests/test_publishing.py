@@ -310,3 +310,17 @@ def test_a_bad_ssh_target_is_explained():
 
     with pytest.raises(PublishError, match="ssh://用户名@主机:端口/路径"):
         target_from("ssh://host-without-user")
+
+
+def test_a_second_rollback_never_brings_back_what_was_rolled_away_from(tmp_path, sites):
+    a, b = sites
+    target = LocalTarget(str(tmp_path / "target"))
+    first, _ = publish(a, target)
+    second, _ = publish(b, target)
+    third, _ = publish(a, target)
+    assert rollback(target) == (third, second)
+    fourth, _ = publish(b, target)
+    assert rollback(target) == (fourth, second)  # not back to the rejected third
+    assert rollback(target) == (second, first)
+    with pytest.raises(Exception, match="没有更早的版本"):
+        rollback(target)

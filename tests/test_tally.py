@@ -203,7 +203,7 @@ def test_tally_refuses_content_with_problems(content):
 
 # --- counting rules on small, hand-made cases ----------------------------------------
 
-SITE = get_site(settings_for(SAMPLE, SAMPLE))
+SITE = get_site(settings_for(SAMPLE, SAMPLE.parent / "output", CONTENT_MODEL={"CACHE": False}))
 CITY = Placement("市人大网", "city", True)
 PROVINCE = Placement("省人大网", "provincial", True)
 WINDOW = Placement("云溪之窗", "district", True)
@@ -248,7 +248,9 @@ def test_busiest_day_and_comparison_with_last_year():
     report = count(items, period("2025-Q2"), config(), SITE, date(2025, 12, 31))
     assert report["busiest_day"] == {"date": "2025-05-04", "items": 3}
     assert report["last_year"]["period"] == "2024-Q2"
-    assert report["last_year"]["items"] == 1 and report["last_year"]["online_placements"] == 1
+    assert (
+        report["last_year"]["portal_items"] == 1 and report["last_year"]["online_placements"] == 1
+    )
 
 
 def test_quotas_name_everyone_behind_and_by_how_much():
@@ -320,12 +322,15 @@ items_strategy = st.lists(
 
 
 @settings(max_examples=150, deadline=None)
-@given(items_strategy, st.sampled_from(["2024", "2025", "2025-Q3", "2025-06"]))
-def test_every_count_equals_a_brute_force_recount(items, key):
-    as_of = date(2025, 12, 31)
+@given(
+    items_strategy,
+    st.sampled_from(["2024", "2025", "2025-Q3", "2025-06"]),
+    st.dates(date(2025, 1, 1), date(2026, 1, 1)),
+)
+def test_every_count_equals_a_brute_force_recount(items, key, as_of):
     span = period(key)
     report = count(items, span, config(), SITE, as_of)
-    inside = [i for i in items if span.start <= i.day < span.end]
+    inside = [i for i in items if span.start <= i.day < span.end and i.day <= as_of]
     portal = [i for i in inside if i.published]
     assert report["items"] == len(portal)
     for table in ("by_column", "by_group", "by_unit", "by_genre", "by_month"):
@@ -352,6 +357,17 @@ def test_every_count_equals_a_brute_force_recount(items, key):
     assert round(sum(r["amount"] for r in report["rewards"]), 2) == report["rewards_total"]
     for quota in report["quota_shortfalls"]:
         assert quota["short"] == quota["required"] - quota["actual"] > 0
+    for name, numbers in report["by_destination"].items():
+        offered = [i for i in inside if any(p.outlet == name for p in i.submit)]
+        assert numbers["submitted"] == len(offered)
+        assert numbers["adopted"] == len(
+            [i for i in offered if any(p.outlet == name for p in i.outlets)]
+        )
+    earlier = span.a_year_earlier()
+    cutoff = as_of.replace(year=as_of.year - 1)
+    before = [i for i in items if earlier.start <= i.day < earlier.end and i.day <= cutoff]
+    assert report["last_year"]["portal_items"] == len([i for i in before if i.published])
+    assert report["last_year"]["submitted"] == len([i for i in before if i.submit])
 
 
 @settings(max_examples=60, deadline=None)
@@ -367,3 +383,54 @@ def test_quarters_and_months_add_up_to_the_year(items):
 
 def test_level_ranks_put_city_below_province_below_nation():
     assert LEVEL_RANK["city"] < LEVEL_RANK["provincial"] < LEVEL_RANK["national"]
+
+
+# --- what the reviews found --------------------------------------------------------
+
+
+def test_an_outlet_written_two_ways_is_one_placement(content, tmp_path):
+    write_item(content / "news/2025", "a.md",
+               "标题：甲\n日期：2025-03-01\n栏目：监督\n作者：林晓雯\n"
+               "发布渠道：《人民代表报》、人民代表报、市人大网\n报送：市人大网、江州人大网\n"
+               "编号：11111111-1111-4111-8111-111111111111")  # fmt: skip
+    site = build(content, tmp_path / "out")
+    report = json.loads((site / "tally/2025/tally-2025.json").read_text(encoding="utf-8"))
+    assert report["placements"] == 2 and report["by_outlet"]["《人民代表报》"] == 1
+    assert report["by_destination"]["市人大网"] == {"submitted": 1, "adopted": 1}
+    feed = (site / "feeds/submit/city-npc.atom.xml").read_text(encoding="utf-8")
+    assert feed.count("<entry>") == 1
+
+
+@pytest.mark.parametrize(
+    "counted", ["online_placements", "online_items", "placements", "portal_items", "adopted"]
+)
+def test_every_target_count_can_be_chosen(counted):
+    items = [item(1, date(2025, 3, 1), submit=[CITY], outlets=[CITY, TV])]
+    report = count(items, period("2025"), config(TARGET_COUNT=counted), SITE, date(2025, 12, 31))
+    expected = {
+        "online_placements": 1,
+        "online_items": 1,
+        "placements": 2,
+        "portal_items": 1,
+        "adopted": 1,
+    }
+    assert report["target"]["actual"] == expected[counted]
+
+
+def test_a_running_year_is_compared_with_the_same_days_a_year_earlier():
+    items = [item(1, date(2024, 3, 1)), item(2, date(2024, 11, 30)), item(3, date(2025, 3, 1))]
+    report = count(items, period("2025"), config(), SITE, date(2025, 6, 30))
+    assert report["last_year"]["portal_items"] == 1  # 30 November 2024 is after 30 June
+    assert report["last_year"]["label"] == "2024年（截至6月30日）"
+    finished = count(items, period("2024"), config(), SITE, date(2025, 6, 30))
+    assert finished["items"] == 2 and finished["last_year"]["label"] == "2023年"
+
+
+@pytest.mark.parametrize("bad", ["abc", "Q", "Q5", "13", "0"])
+def test_a_bad_period_is_explained_in_chinese(real, real_settings_file, bad):
+    content, _ = real
+    result = invoke_tally(
+        content, "--year", "2024", "--period", bad, settings_file=real_settings_file
+    )
+    assert result.returncode == 1 and "看不懂的统计期间" in result.stderr.decode()
+    assert b"Traceback" not in result.stderr

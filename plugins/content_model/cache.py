@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import pickle
+from importlib.metadata import version
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,13 @@ SETTINGS = ("PATH", "TIMEZONE", "COLUMNS", "COLUMN_GROUPS", "OUTLETS", "UNITS", 
 
 
 def _fingerprint(settings: dict) -> str:
-    digest = hashlib.sha256(repr([VERSION, *(settings.get(k) for k in SETTINGS)]).encode())
+    # The libraries that turn bodies into HTML matter too: a sanitizer upgrade must
+    # re-clean every body. URL settings decide which slugs are reserved.
+    urls = sorted((k, str(v)) for k, v in settings.items() if k.endswith(("_URL", "_SAVE_AS")))
+    libraries = [version("markdown"), version("nh3")]
+    digest = hashlib.sha256(
+        repr([VERSION, libraries, urls, *(settings.get(k) for k in SETTINGS)]).encode()
+    )
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()

@@ -155,6 +155,14 @@ class Site:
 OUTLET_LEVELS = ("national", "provincial", "city", "district", "media")
 
 
+def site_origin(settings: dict) -> str:
+    """Return the site's absolute address for feeds, sitemaps and sharing cards.
+
+    FEED_DOMAIN when set (the preview server locally), else SITEURL.
+    """
+    return (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
+
+
 def get_site(settings: dict) -> Site:
     """Build the registries from the settings, checking what they declare."""
     groups = Registry("COLUMN_GROUPS", "栏目分组", settings.get("COLUMN_GROUPS", []))

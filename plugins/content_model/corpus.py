@@ -53,7 +53,7 @@ from .source import Source, decode, has_time, parse_date, split, split_list, str
 _YEAR_DIR = re.compile(r"^\d{4}$")
 # What a deputy's file must never contain (checked line by line, header and body).
 PRIVATE_PATTERNS = (
-    (re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), "手机号码"),
+    (re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), "手机号码"),
     (re.compile(r"(?<![\dA-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])"),
      "身份证号码"),
 )  # fmt: skip
@@ -281,10 +281,12 @@ class _Checker:
                 meta[key] = self._lookup(registry, key, value[key], report)
         # 发布渠道: where it appeared; 报送: where the office offered it (upward).
         for key in ("outlets", "submit"):
-            meta[key] = [
-                self._lookup(self.site.outlets, key, name, report)
-                for name in split_list(value.get(key, ""))
-            ]
+            found = (
+                self._lookup(self.site.outlets, key, n, report)
+                for n in split_list(value.get(key, ""))
+            )
+            # One outlet written two ways (《人民代表报》 and 人民代表报) is one placement.
+            meta[key] = list(dict.fromkeys(found))
         meta["tags"] = [unicodedata.normalize("NFKC", t) for t in split_list(value.get("tags", ""))]
         for key in ("authors", "deputies"):
             people = (normalize_person(p) for p in split_list(value.get(key, "")))
@@ -360,6 +362,7 @@ class _Checker:
                                                "代表的家庭住址、电话、身份证号等个人信息不得在网站公开。",
                                                "删掉这一行。"))  # fmt: skip
         for number, line in enumerate(text.split("\n"), 1):
+            line = unicodedata.normalize("NFKC", line)  # full-width digits from input methods
             for pattern, what in PRIVATE_PATTERNS:
                 if pattern.search(line):
                     report.problems.append(Problem(source.path, number, "",

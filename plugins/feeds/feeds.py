@@ -7,7 +7,7 @@ import os
 from pelican import signals
 from pelican.generators import Generator
 
-from content_model.config import get_site
+from content_model.config import get_site, site_origin
 from content_model.output import write_if_changed
 
 from .plan import Feed, FeedItem, get_config, plan, split
@@ -43,7 +43,7 @@ class FeedsGenerator(Generator):
     def generate_context(self):
         """Plan every feed and share the plan with all templates."""
         self.config = get_config(self.settings)
-        self.domain = (self.settings.get("FEED_DOMAIN") or self.settings["SITEURL"]).rstrip("/")
+        self.domain = site_origin(self.settings)
         self.publisher = self.settings.get("PUBLISHER") or self.settings["SITENAME"]
         site = get_site(self.settings)
         group_slugs = {c.name: site.groups.find(c.group).slug for c in site.columns}
@@ -58,6 +58,7 @@ class FeedsGenerator(Generator):
         )
         self.context[CONTEXT_KEY] = FeedIndex(self.feeds, self.config["FOLDER"])
         self.context["SUBSCRIBE_URL"] = self.config["SUBSCRIBE_URL"]
+        self.context["FEED_LENGTH"] = int(self.config["LENGTH"])
 
     def generate_output(self, writer):
         """Write every feed document, its archives, and the 订阅 page."""

@@ -99,7 +99,8 @@ def plan(
         feeds.append(Feed(f"submit/{outlet.slug}", f"{site_name}·报送{outlet.name}",
                           f"{site_name}报送{outlet.name}的稿件", ""))  # fmt: skip
     by_key = {feed.key: feed for feed in feeds}
-    for item in items:
+    # Newest first; the same moment by id, so every build lists the same order.
+    for item in sorted(items, key=lambda i: (-i.published.timestamp(), i.uid)):
         keys = ("all", item.group_key, item.columns_key, *item.submit_keys)
         for key in keys:
             by_key[key].items.append(item)

@@ -117,17 +117,18 @@ def wording(records, table: dict[str, str], root: Path) -> list[Finding]:
     return findings
 
 
-def first_added(root: Path) -> dict[str, datetime]:
-    """Return when each file under root first entered git history ({} without git)."""
+def first_added(root: Path) -> dict[str, datetime] | None:
+    """Return when each file under root first entered git history (None without git)."""
     try:
         top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
                              capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
         log = subprocess.run(
-            ["git", "-C", top, "log", "--diff-filter=A", "--format=%x00%aI", "--name-only", "--", str(root)],
+            ["git", "-c", "core.quotePath=false", "-C", top, "log", "--diff-filter=A",
+             "--format=%x00%aI", "--name-only", "--", str(root)],
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
-        return {}
+        return None
     added: dict[str, datetime] = {}
     moment = None
     for line in log.splitlines():
@@ -140,20 +141,21 @@ def first_added(root: Path) -> dict[str, datetime]:
 
 
 def backdating(
-    items, added: dict[str, datetime], days: int, imported: date | None = None
+    items, added: dict[str, datetime] | None, days: int, now: datetime, imported: date | None = None
 ) -> list[Finding]:
     """Report items dated much earlier than their file entered the repository.
 
-    Files that entered on or before `imported` (an archive brought in at once when
-    the portal started) are exempt: their dates are the original ones.
+    A file not yet committed enters now. Files that entered on or before `imported`
+    (an archive brought in at once when the portal started) are exempt: their dates
+    are the original ones. Without git there is nothing to compare with. (A 修改日期
+    earlier than the 日期 never gets this far: the content check refuses it.)
     """
+    if added is None:
+        return []
     findings = []
     for item in items:
         date_written = item.meta["date"]
-        if item.meta.get("modified") and item.meta["modified"] < date_written:
-            findings.append(Finding(SERIOUS, "modified_before_date", "修改日期早于发布日期。",
-                                    "核对两个日期。", file=item.path, line=item.lines.get("modified", 0)))  # fmt: skip
-        entered = added.get(item.path)
+        entered = added.get(item.path, now)
         if entered and imported and entered.date() <= imported:
             continue
         if entered and (entered - date_written).days > days:
@@ -193,6 +195,9 @@ def site_links(output: Path, origins: Iterable[str] = ()) -> list[Finding]:
     Broken links and missing images are reported, so are images without alt text;
     external links are listed without being fetched.
     """
+    if not (output / "index.html").is_file():
+        return [Finding(SERIOUS, "no_site", f"{output} 里没有生成好的网站，无法检查链接。",
+                        "先运行 invoke build，或去掉 --no-build。")]  # fmt: skip
     findings, external = [], {}
     origins = tuple(o.rstrip("/") for o in origins if o)
     for page in sorted(output.rglob("*.html")):
@@ -235,13 +240,17 @@ def run_check(
     corpus, site, config: dict, today: date, content: Path, output: Path, origins=()
 ) -> list[Finding]:
     """Run every check; return the findings, most serious first."""
-    published = [r for r in corpus.items() if r.published]
-    findings = freshness(published, list(site.columns), config, today)
-    findings += wording([r for r in corpus.records.values()], config["WORDING"], content)
+    # Only what the public sees: drafts and items waiting for their date are not.
+    public = [r for r in corpus.records.values() if r.published]
+    items = [r for r in public if r.kind == "item"]
+    findings = freshness(items, list(site.columns), config, today)
+    findings += wording(public, config["WORDING"], content)
     imported = (
         date.fromisoformat(config["ARCHIVE_IMPORTED"]) if config["ARCHIVE_IMPORTED"] else None
     )
-    findings += backdating(corpus.items(), first_added(content), config["BACKDATE_DAYS"], imported)
+    findings += backdating(
+        items, first_added(content), config["BACKDATE_DAYS"], corpus.now, imported
+    )
     findings += site_links(output, origins)
     order = {s: n for n, s in enumerate(SEVERITIES)}
     return sorted(

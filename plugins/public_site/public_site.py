@@ -9,7 +9,7 @@ from functools import lru_cache
 from pelican import signals
 from pelican.generators import Generator
 
-from content_model.config import get_site
+from content_model.config import get_site, site_origin
 from content_model.output import write_if_changed
 
 from .links import Linkable, neighbours, related
@@ -67,7 +67,7 @@ class SiteFilesGenerator(Generator):
 
     def generate_output(self, writer):
         """List every public page in the sitemap; point robots.txt at it."""
-        base = (self.settings.get("FEED_DOMAIN") or self.settings["SITEURL"]).rstrip("/")
+        base = site_origin(self.settings)
         entries = [(f"{base}/", None)]
         for article in self.context.get("articles", []):
             modified = getattr(article, "modified", None) or article.date
@@ -113,8 +113,9 @@ class _Assets:
 
 
 def add_asset_function(generator) -> None:
-    """Give every template ``asset(path)`` for fingerprinted theme URLs."""
+    """Give every template ``asset(path)`` and the site's absolute address."""
     generator.env.globals["asset"] = _Assets(generator.settings)
+    generator.env.globals["SITE_ORIGIN"] = site_origin(generator.settings)
 
 
 def get_generators(pelican):

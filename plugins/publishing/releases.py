@@ -2,6 +2,7 @@
 
     <target>/releases/20261122T093000123456/   a complete site
     <target>/live -> releases/20261122T093000123456
+    <target>/history                            the releases made live, in order
 
 A release is uploaded under a hidden name and renamed when complete; the live link
 is replaced with rename(2), so a reader sees the old site or the new one, never
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 
 LIVE = "live"
 RELEASES = "releases"
+HISTORY = "history"
 
 
 class PublishError(RuntimeError):
@@ -75,6 +77,17 @@ class LocalTarget:
     def remove(self, name: str) -> None:
         """Delete a release."""
         shutil.rmtree(self.root / RELEASES / name)
+
+    def history(self) -> list[str]:
+        """Return the releases made live, oldest first ([] before the first publish)."""
+        file = self.root / HISTORY
+        return file.read_text(encoding="utf-8").split() if file.is_file() else []
+
+    def write_history(self, names: list[str]) -> None:
+        """Replace the history, atomically."""
+        partial = self.root / f".{HISTORY}.partial"
+        partial.write_text("".join(f"{n}\n" for n in names), encoding="utf-8")
+        os.replace(partial, self.root / HISTORY)
 
 
 @dataclass
@@ -145,6 +158,18 @@ class SshTarget:
         """Delete a release."""
         self.run(f"rm -rf {shlex.quote(self.path + '/' + RELEASES + '/' + name)}")
 
+    def history(self) -> list[str]:
+        """Return the releases made live, oldest first ([] before the first publish)."""
+        return self.run(f"cat {shlex.quote(self.path + '/' + HISTORY)} 2>/dev/null || true").split()
+
+    def write_history(self, names: list[str]) -> None:
+        """Replace the history, atomically."""
+        root = shlex.quote(self.path)
+        lines = shlex.quote("".join(f"{n}\n" for n in names))
+        self.run(
+            f"cd {root} && printf %s {lines} > .{HISTORY}.partial && mv .{HISTORY}.partial {HISTORY}"
+        )
+
 
 def target_from(spec: str, options: list[str] | None = None):
     """Return the target for "ssh://user@host:port/path" or a local folder path."""
@@ -166,22 +191,32 @@ def publish(site: Path, target, keep: int = 5) -> tuple[str, list[str]]:
     if not (site / "index.html").is_file():
         raise PublishError(f"{site} 不是生成好的网站（没有 index.html）。")
     previous = target.live()
+    history = target.history() or ([previous] if previous else [])
     name = stamp()
     target.upload(site, name, previous)
     target.switch(name)
-    removed = []
-    for old in target.releases()[: -max(keep, 2)]:
-        if old not in (name, previous):
-            target.remove(old)
-            removed.append(old)
+    history.append(name)
+    target.write_history(history)
+    # Keep the newest `keep` releases that were live (rollback goes back along them).
+    keeping = set(history[-max(keep, 2) :]) | {name}
+    removed = [old for old in target.releases() if old not in keeping]
+    for old in removed:
+        target.remove(old)
+    target.write_history([n for n in history if n not in removed])
     return name, removed
 
 
 def rollback(target) -> tuple[str, str]:
-    """Make the release before the live one live again; return (from, to)."""
-    releases, live = target.releases(), target.live()
-    if live not in releases or releases.index(live) == 0:
+    """Make the release that was live before the current one live again.
+
+    Returns (from, to). The release rolled away from leaves the history, so a
+    second rollback goes further back, never forward to it.
+    """
+    live, releases = target.live(), set(target.releases())
+    history = [n for n in target.history() if n in releases]
+    if len(history) < 2 or history[-1] != live:
         raise PublishError("没有更早的版本可以回退。")
-    previous = releases[releases.index(live) - 1]
+    previous = history[-2]
     target.switch(previous)
+    target.write_history(history[:-1])
     return live, previous

@@ -46,10 +46,13 @@ class TallyItem:
     outlets: tuple[Placement, ...]  # 发布渠道: where it appeared
     submit: tuple[Placement, ...]  # 报送: where it was offered
 
+    def adopted_by(self) -> set[str]:
+        """Return the destinations it was submitted to that published it."""
+        return {p.outlet for p in self.submit} & {p.outlet for p in self.outlets}
+
     def adopted(self) -> bool:
         """Return whether any destination it was submitted to published it."""
-        appeared = {p.outlet for p in self.outlets}
-        return any(p.outlet in appeared for p in self.submit)
+        return bool(self.adopted_by())
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,25 @@ def period(key: str) -> Period:
     month = int(key[5:7])
     end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     return Period(key, f"{year}年{month}月", date(year, month, 1), end, "month")
+
+
+def period_of(year: int, part: str = "") -> Period:
+    """Return the Period for a year and "" (the year), "Q1".."Q4" or "1".."12".
+
+    Raises ValueError, in Chinese, for anything else.
+    """
+    part = part.strip().upper()
+    try:
+        if not part:
+            return period(str(year))
+        if part.startswith("Q") and len(part) == 2:
+            return period(f"{year}-{part}")
+        month = int(part)
+        if 1 <= month <= 12:
+            return period(f"{year}-{month:02d}")
+    except (ValueError, IndexError):
+        pass
+    raise ValueError(f"看不懂的统计期间“{part}”，请写 Q1 至 Q4（季度）或 1 至 12（月份）。")
 
 
 def periods_of(year: int) -> list[Period]:
@@ -234,10 +256,13 @@ def _outlet_totals(items: list[TallyItem]) -> dict[str, Any]:
 
 
 def _headline(items: list[TallyItem]) -> dict[str, int]:
-    """Return the figures compared with the same period a year earlier."""
+    """Return the figures compared with the same period a year earlier.
+
+    The keys are the counts a yearly target can apply to (config.TARGET_COUNTS).
+    """
     totals = _outlet_totals(items)
     return {
-        "items": sum(1 for i in items if i.published),
+        "portal_items": sum(1 for i in items if i.published),
         "online_placements": totals["online"]["placements"],
         "online_items": totals["online"]["items"],
         "placements": totals["placements"],
@@ -259,13 +284,20 @@ def count(items: list[TallyItem], span: Period, config: dict, site, as_of: date)
     busiest = max(days.items(), key=lambda kv: (kv[1], kv[0]), default=None)
     destinations: dict[str, dict[str, int]] = defaultdict(lambda: {"submitted": 0, "adopted": 0})
     for item in inside:
-        appeared = {p.outlet for p in item.outlets}
+        adopted = item.adopted_by()
         for placement in item.submit:
             destinations[placement.outlet]["submitted"] += 1
-            destinations[placement.outlet]["adopted"] += placement.outlet in appeared
+            destinations[placement.outlet]["adopted"] += placement.outlet in adopted
     headline = _headline(inside)
     earlier = span.a_year_earlier()
-    before = _headline([i for i in items if earlier.start <= i.day < earlier.end])
+    # A period still running is compared with the same days a year earlier.
+    cutoff = _a_year_before(as_of)
+    before = _headline(
+        [i for i in items if earlier.start <= i.day < earlier.end and i.day <= cutoff]
+    )
+    earlier_label = earlier.label
+    if span.end > as_of >= span.start:
+        earlier_label += f"（截至{cutoff.month}月{cutoff.day}日）"
     rewards, rewards_total = _rewards(inside, config)
     report: dict[str, Any] = {
         "year": span.year,
@@ -297,7 +329,7 @@ def count(items: list[TallyItem], span: Period, config: dict, site, as_of: date)
         "quota_shortfalls": _shortfalls(inside, span, config, site.units, as_of),
         "rewards": rewards,
         "rewards_total": rewards_total,
-        "last_year": {"period": earlier.key, "label": earlier.label, **before},
+        "last_year": {"period": earlier.key, "label": earlier_label, **before},
     }
     if span.kind == "year":
         goal = int(config["TARGET"])
@@ -311,6 +343,13 @@ def count(items: list[TallyItem], span: Period, config: dict, site, as_of: date)
             "remaining": max(0, goal - actual),
         }
     return report
+
+
+def _a_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def years_of(items: list[TallyItem], as_of: date) -> list[int]:

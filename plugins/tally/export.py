@@ -37,7 +37,7 @@ def tables(report: dict[str, Any], site) -> list[Table]:
     """Return the report's tables, in the order the office reads them."""
     before = report["last_year"]
     summary = [
-        ["本网站发布稿件（条）", report["items"], before["items"]],
+        ["本网站发布稿件（条）", report["items"], before["portal_items"]],
         ["在各类媒体刊发（篇次）", report["placements"], before["placements"]],
         ["在各类媒体刊发（条）", report["placed_items"], "—"],
         ["其中网络媒体（篇次）", report["online"]["placements"], before["online_placements"]],

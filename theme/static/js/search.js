@@ -5,9 +5,28 @@ const input = document.querySelector("#search-query");
 const status = document.querySelector(".search-status");
 const list = document.querySelector(".search-results");
 const selects = [...document.querySelectorAll("[data-filter]")];
-const SHOWN = 30;
+const PAGE = 20;
 let pagefind = null;
 let latest = 0;
+let pending = [];
+const more = document.createElement("button");
+more.type = "button";
+more.className = "search-more";
+more.textContent = "显示更多结果";
+more.hidden = true;
+list.after(more);
+
+async function showMore() {
+  const ticket = latest;
+  const batch = pending.splice(0, PAGE);
+  const pages = await Promise.all(batch.map((r) => r.data()));
+  if (ticket !== latest) {
+    return;
+  }
+  list.append(...pages.map(resultNode));
+  more.hidden = pending.length === 0;
+}
+more.addEventListener("click", showMore);
 
 function say(text) {
   status.textContent = text;
@@ -62,6 +81,8 @@ async function run() {
   const filters = chosenFilters();
   const ticket = ++latest;
   list.replaceChildren();
+  pending = [];
+  more.hidden = true;
   if (!query && !Object.keys(filters).length) {
     say("请输入关键词，例如“监督”“常委会会议”。");
     return;
@@ -76,12 +97,12 @@ async function run() {
     say(query ? `没有找到包含“${query}”的稿件。可以换一个关键词，或减少筛选条件。` : "没有符合筛选条件的稿件。");
     return;
   }
-  const pages = await Promise.all(search.results.slice(0, SHOWN).map((r) => r.data()));
+  pending = [...search.results];
+  await showMore();
   if (ticket !== latest) {
     return;
   }
-  list.replaceChildren(...pages.map(resultNode));
-  say(found > SHOWN ? `找到 ${found} 篇稿件，显示前 ${SHOWN} 篇。` : `找到 ${found} 篇稿件。`);
+  say(`找到 ${found} 篇稿件。`);
 }
 
 function fillFilters(available) {
