@@ -23,6 +23,18 @@ SAMPLE = ROOT / "content"
 NOW = "2026-11-22T12:00:00+08:00"
 
 
+# The seven declared columns, in order, as pelicanconf.py lists them.
+COLUMN_NAMES = [
+    "人民代表大会会议",
+    "常委会会议",
+    "主任会议",
+    "监督",
+    "重大事项决定",
+    "人事任免",
+    "代表风采",
+]
+
+
 def settings_for(content: Path, output: Path, **override) -> dict:
     """Read pelicanconf.py with test overrides, as Pelican's own tests do."""
     model = {"NOW": NOW, **override.pop("CONTENT_MODEL", {})}

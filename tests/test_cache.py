@@ -134,3 +134,22 @@ def test_after_each_kind_of_edit_a_rebuild_equals_a_cold_build(tmp_path, edit):
     cold = build(content, tmp_path / "cold", CONTENT_MODEL={"CACHE": False})
     assert site_bytes(rebuilt) == site_bytes(cold)
     assert site_bytes(rebuilt) != site_bytes(tmp_path / "first")  # the edit shows
+
+
+def test_reading_on_several_cores_gives_the_same_site(tmp_path):
+    one = build(SAMPLE, tmp_path / "one", CONTENT_MODEL={"CACHE": False, "WORKERS": 1})
+    two = build(SAMPLE, tmp_path / "two", CONTENT_MODEL={"CACHE": False, "WORKERS": 2})
+    assert site_bytes(one) == site_bytes(two)
+
+
+def test_problems_found_in_worker_processes_are_all_reported(content, tmp_path):
+    for n in range(6):
+        write_item(
+            content / "news/2025",
+            f"{n}.md",
+            f"标题：甲\n日期：2025-03-0{n + 1}\n栏目：监察\n编号：{n}1111111-1111-4111-8111-111111111111",
+        )
+    corpus = build_corpus(
+        settings_for(content, tmp_path / "o", CONTENT_MODEL={"CACHE": False, "WORKERS": 2})
+    )
+    assert len(corpus.problems) == 6 and all("监察" in p.message for p in corpus.problems)

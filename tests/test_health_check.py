@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build, settings_for, write_item
+from conftest import COLUMN_NAMES, ROOT, build, settings_for, write_item
 from content_model.config import get_site
 from content_model.corpus import build_corpus
 from health_check.check import SERIOUS, WARNING, failed, run_check
@@ -40,17 +40,7 @@ def kinds(findings):
 
 
 def test_a_fresh_site_with_every_column_updated_passes(content, tmp_path):
-    for n, column in enumerate(
-        [
-            "人民代表大会会议",
-            "常委会会议",
-            "主任会议",
-            "监督",
-            "重大事项决定",
-            "人事任免",
-            "代表风采",
-        ]
-    ):
+    for n, column in enumerate(COLUMN_NAMES):
         item(content, f"{n}.md", "2025-03-10", column=column)
     findings = check(content, tmp_path, "2025-03-20")
     assert not failed(findings) and not [f for f in findings if f.severity != "提示"]
@@ -72,15 +62,7 @@ def test_stale_and_empty_columns_and_the_home_page(content, tmp_path):
 
 
 def test_five_stale_columns_fail_the_site_and_notice_columns_wait_longer(content, tmp_path):
-    columns = [
-        "人民代表大会会议",
-        "常委会会议",
-        "主任会议",
-        "监督",
-        "重大事项决定",
-        "人事任免",
-        "代表风采",
-    ]
+    columns = COLUMN_NAMES
     for n, column in enumerate(columns):
         item(content, f"{n}.md", "2025-01-05" if n < 5 else "2025-03-15", column=column)
     findings = check(content, tmp_path, "2025-03-20")

@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULE_HORIZON_DAYS": 31,
     # Keep parsed files between runs (in Pelican's CACHE_PATH), by size and time.
     "CACHE": True,
+    # Processes that read files: 0 uses every core once there are many files to read.
+    "WORKERS": 0,
     # "Now" for the build, as ISO 8601 ("2026-01-31T12:00:00+08:00"); None means
     # the clock. Tests and reproducible builds set it.
     "NOW": None,

@@ -202,27 +202,40 @@ class _Checker:
 
     # -- one file -------------------------------------------------------------------
 
-    def read(self, root: str, path: str, kind: str) -> tuple[Record | None, list, list]:
-        """Check one file (or take it from the cache); return record, problems, notices."""
-        full = os.path.join(root, path)
-        try:
-            stat = os.stat(full)
-        except OSError:
-            stat = None
-        if stat is not None and self.cache is not None:
-            cached = self.cache.get(path, stat, self.bodies)
+    def read_all(self, root: str, jobs: list[tuple[str, str]]) -> dict[str, tuple]:
+        """Check every (path, kind), from the cache where it can; return results by path.
+
+        Files not in the cache are read on every core when there are many of them
+        (the WORKERS setting): each file is independent until the cross-checks.
+        """
+        results, misses = {}, []
+        for path, kind in jobs:
+            try:
+                stat = os.stat(os.path.join(root, path))
+            except OSError:
+                stat = None
+            cached = self.cache.get(path, stat, self.bodies) if stat and self.cache else None
             if cached is not None:
-                return cached
-        result = self._read(full, path, kind)
-        record, problems, _ = result
-        recent = (
-            record is not None
-            and "date" in record.meta
-            and record.meta["date"] > self.now - timedelta(days=2)
-        )
-        if stat is not None and self.cache is not None and not problems and not recent:
-            self.cache.put(path, stat, self.bodies, result)
-        return result
+                results[path] = cached
+            else:
+                misses.append((path, kind, stat))
+        workers = self.config["WORKERS"] or (os.cpu_count() or 1)
+        if workers > 1 and (self.config["WORKERS"] or len(misses) >= PARALLEL_FROM) and _can_fork():
+            fresh = _read_in_parallel(self, root, [(p, k) for p, k, _ in misses], workers)
+        else:
+            fresh = [self.read(root, p, k) for p, k, _ in misses]
+        soon = self.now - timedelta(days=2)
+        for (path, _, stat), result in zip(misses, fresh, strict=True):
+            results[path] = result
+            record, problems, _ = result
+            recent = record is not None and "date" in record.meta and record.meta["date"] > soon
+            if stat is not None and self.cache is not None and not problems and not recent:
+                self.cache.put(path, stat, self.bodies, result)
+        return results
+
+    def read(self, root: str, path: str, kind: str) -> tuple[Record | None, list, list]:
+        """Check one file; return its record (or None), its problems and notices."""
+        return self._read(os.path.join(root, path), path, kind)
 
     def _read(self, full: str, path: str, kind: str) -> tuple[Record | None, list, list]:
         try:
@@ -239,7 +252,7 @@ class _Checker:
                 "不要把图片或附件内容粘贴进正文。",
             )], []  # fmt: skip
         with open(full, "rb") as handle:
-            data = handle.read()
+            data = handle.read() if self.bodies else _read_header(handle)
         text, problem = decode(path, data)
         if problem:
             return None, [problem], []
@@ -461,6 +474,54 @@ def _ignore_pattern(patterns: tuple[str, ...]) -> re.Pattern:
     return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
 
 
+# Below this many files to read, starting worker processes costs more than it saves.
+PARALLEL_FROM = 400
+_WORKER: tuple | None = None  # (checker, root), inherited by forked workers
+_HEADER_END = re.compile(rb"\S[^\n]*\n[ \t\r]*\n")
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _read_chunk(chunk: list[tuple[str, str]]) -> list[tuple]:
+    checker, root = _WORKER
+    return [checker.read(root, path, kind) for path, kind in chunk]
+
+
+def _read_in_parallel(
+    checker: _Checker, root: str, jobs: list[tuple[str, str]], workers: int
+) -> list[tuple]:
+    """Read files in forked worker processes, results in the order of `jobs`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER  # handed to forked workers, never pickled
+    _WORKER = (checker, root)
+    size = max(25, len(jobs) // (workers * 4) + 1)
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [result for part in pool.map(_read_chunk, chunks) for result in part]
+    finally:
+        _WORKER = None
+
+
+def _read_header(handle) -> bytes:
+    """Read a file up to the blank line after its header (the tally needs no more)."""
+    data = b""
+    while True:
+        block = handle.read(8192)
+        data += block
+        match = _HEADER_END.search(data)
+        if match:
+            return data[: match.end()]
+        if not block:
+            return data
+
+
 def ignored(name: str, settings: dict) -> bool:
     """Return whether a file or folder name is not content (Pelican's rule exactly)."""
     return bool(_ignore_pattern(tuple(settings.get("IGNORE_FILES", []))).match(name))
@@ -529,14 +590,16 @@ def build_corpus(settings: dict, now: datetime | None = None, bodies: bool = Tru
     corpus = Corpus(now=checker.now)
     root = settings["PATH"]
     files, corpus.problems = walk(root, settings)
+    jobs = []
     for path in files:
         kind = classify(path, settings)
-        if kind == "static":
-            continue
         if kind == "unused":
             corpus.problems.append(_unused_problem(path))
-            continue
-        record, problems, notices = checker.read(root, path, kind)
+        elif kind != "static":
+            jobs.append((path, kind))
+    results = checker.read_all(root, jobs)
+    for path, _ in jobs:
+        record, problems, notices = results[path]
         corpus.problems.extend(problems)
         corpus.notices.extend(notices)
         if record is not None:
