@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import sys
 import threading
-import uuid
 from datetime import datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -392,129 +390,13 @@ def bench(c, items=5000, workdir="", vanilla=True, search=True, only=""):
     invoke tally; prints wall time per phase and peak memory, and the ratio to
     vanilla Pelican 4.12 on the same items.
     """
-    import json
-    import subprocess
-    import tempfile
-    import time
+    from tests.bench.run import BenchError
+    from tests.bench.run import run as run_bench
 
-    from tests.bench.corpus import write as write_corpus
-
-    base = Path(workdir or tempfile.mkdtemp(prefix="bench-"))
-    shutil.rmtree(base, ignore_errors=True)
-    base.mkdir(parents=True)
-    ours_conf = _settings()
-    print(f"Writing {items} items to {base} ...")
-    corpus = write_corpus(base, int(items), ours_conf)
-    vanilla_settings = base / "vanilla.py"
-    keys = [k for k in ours_conf if k.endswith(("_URL", "_SAVE_AS")) and "DRAFT" not in k]
-    lines = [f"{k} = {ours_conf[k]!r}" for k in sorted(keys)]
-    lines += [
-        "SITENAME = 'bench'", "TIMEZONE = 'Asia/Shanghai'", "DEFAULT_LANG = 'zh-CN'",
-        "ARTICLE_PATHS = ['news']", "PAGE_PATHS = ['pages']", "DEFAULT_PAGINATION = 20",
-        f"PAGINATION_PATTERNS = {[tuple(rule) for rule in ours_conf['PAGINATION_PATTERNS']]!r}",
-        "FEED_ALL_ATOM = 'feeds/all.atom.xml'", "CATEGORY_FEED_ATOM = 'feeds/column/{slug}.atom.xml'",
-        "FEED_DOMAIN = 'http://localhost:8000'", "PLUGINS = []",
-    ]  # fmt: skip
-    vanilla_settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    harness = ROOT / "tests" / "bench" / "harness.py"
-
-    def run(system, *flags):
-        if system == "ours":
-            args = [DEFAULT_SETTINGS, str(corpus["ours"]), str(base / "out-ours"), *flags]
-        else:
-            args = [
-                str(vanilla_settings),
-                str(corpus["vanilla"]),
-                str(base / "out-vanilla"),
-                "--cache",
-            ]
-        result = subprocess.run(
-            [sys.executable, str(harness), *args], capture_output=True, text=True
-        )
-        if result.returncode != 0:
-            raise Exit(f"{system} build failed:\n{result.stderr[-3000:]}", code=1)
-        return json.loads(result.stdout.strip().splitlines()[-1])
-
-    def edit(kind):
-        middle = corpus["paths"][len(corpus["paths"]) // 2]
-        for system in ("ours", "vanilla"):
-            folder = corpus[system] / "news"
-            if kind == "body":
-                with open(folder / middle, "a", encoding="utf-8") as handle:
-                    handle.write("\n会议还研究了其他事项。\n")
-            elif kind == "add":
-                text = (folder / middle).read_text(encoding="utf-8")
-                fresh = str(uuid.uuid4())
-                text = re.sub(r"编号：\S+", "编号：" + fresh, text)
-                text = re.sub(r"Slug: \S+", "Slug: added-" + fresh[:8], text)
-                (folder / middle).with_name("added.md").write_text(text, encoding="utf-8")
-            else:
-                target = folder / corpus["paths"][len(corpus["paths"]) // 3]
-                text = target.read_text(encoding="utf-8")
-                old = re.search(r"(?:栏目：|Category: )(\S+)", text).group(1)
-                new = corpus["columns"][(corpus["columns"].index(old) + 1) % len(corpus["columns"])]
-                target.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-    measures = [("cold full build", None), ("rebuild, nothing changed", None),
-                ("rebuild, one body edited", "body"), ("rebuild, one item added", "add"),
-                ("rebuild, one item moved to another column", "column")]  # fmt: skip
-    rows = []
-    for label, change in measures if only != "tally" else []:
-        if change:
-            edit(change)
-        ours = run("ours", *(["--search"] if search and change is None and not rows else []))
-        theirs = run("vanilla") if vanilla else None
-        rows.append((label, ours, theirs))
-        print(
-            f"  {label}: ours {ours['total']:.1f} s"
-            + (f", vanilla {theirs['total']:.1f} s" if theirs else "")
-        )
-    # invoke tally cold (an empty parse cache) and warm (the cache a build leaves).
-    tally_settings = base / "tally_settings.py"
-    tally_settings.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"CACHE_PATH = {str(base / 'tally-cache')!r}\n",
-        encoding="utf-8",
-    )
-    tally_seconds = []
-    for _ in ("cold", "warm"):
-        start = time.perf_counter()
-        tally_run = subprocess.run(
-            [sys.executable, "-m", "invoke", "tally", "--content", str(corpus["ours"]), "--year", "2025",
-             "--format", "json", "--output", str(base / "tally.json"), "--settings", str(tally_settings)],
-            capture_output=True, text=True, cwd=ROOT,
-        )  # fmt: skip
-        tally_seconds.append(time.perf_counter() - start)
-        if tally_run.returncode != 0:
-            raise Exit(f"invoke tally failed:\n{tally_run.stderr[-2000:]}", code=1)
-
-    print(f"\nBenchmark: {items} items, {os.cpu_count()} cores, median of 1 run each")
-    if not rows:
-        print(f"{'invoke tally --year 2025 (cold cache)':44} {tally_seconds[0]:8.1f}")
-        print(f"{'invoke tally --year 2025 (warm cache)':44} {tally_seconds[1]:8.1f}")
-        return
-    print(
-        f"{'measure':44} {'ours s':>8} {'ours MB':>8} {'vanilla s':>10} {'vanilla MB':>11} {'ratio':>6}"
-    )
-    for label, ours, theirs in rows:
-        line = f"{label:44} {ours['total']:8.1f} {ours['peak_mb']:8.0f}"
-        if theirs:
-            line += f" {theirs['total']:10.1f} {theirs['peak_mb']:11.0f} {ours['total'] / theirs['total']:6.2f}"
-        print(line)
-    print(f"{'invoke tally --year 2025 (cold cache)':44} {tally_seconds[0]:8.1f}")
-    print(f"{'invoke tally --year 2025 (warm cache)':44} {tally_seconds[1]:8.1f}")
-    print("\nPhases of our cold build (s):")
-    for phase, seconds in sorted(rows[0][1]["phases"].items(), key=lambda kv: -kv[1]):
-        unit = "MB" if phase.endswith("MB") else "s"
-        print(f"  {phase:40} {seconds:8.2f} {unit}")
-    if search:
-        print(
-            f"  search index peak memory (pagefind)      {rows[0][1]['children_peak_mb']:8.0f} MB"
-        )
-    if rows[0][2]:
-        print("Phases of vanilla's cold build (s):")
-        for phase, seconds in sorted(rows[0][2]["phases"].items(), key=lambda kv: -kv[1]):
-            print(f"  {phase:40} {seconds:8.2f}")
+    try:
+        run_bench(_settings(), DEFAULT_SETTINGS, items, workdir, vanilla, search, only)
+    except BenchError as error:
+        raise Exit(str(error), code=1) from None
 
 
 def _health(conf, day=None):
