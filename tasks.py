@@ -136,14 +136,16 @@ def build(c, content=None, output=None, settings=None, drafts=False, search=True
         "settings": "settings file",
         "port": "port on localhost (default 8000)",
         "drafts": "show drafts and waiting items too (preview only)",
+        "search": "index for search after each rebuild (default: yes; --no-search for big archives)",
     }
 )
-def serve(c, content=None, output=None, settings=None, port=8000, drafts=True):
+def serve(c, content=None, output=None, settings=None, port=8000, drafts=True, search=True):
     """Build, serve on http://localhost:PORT and rebuild when content changes."""
     from pelican.log import init as init_logging
     from pelican.utils import wait_for_changes
 
     from content_model.problems import ContentRefused
+    from search.index import build_index
 
     conf = _settings(settings, content, output, **_preview(drafts))
     init_logging(level=logging.WARNING)
@@ -162,6 +164,8 @@ def serve(c, content=None, output=None, settings=None, port=8000, drafts=True):
         while True:
             try:
                 _run(conf)
+                if search:  # large archives: --no-search keeps the edit loop short
+                    build_index(Path(conf["OUTPUT_PATH"]))
             except ContentRefused:
                 print("请按上面的提示修改稿件，保存后会自动重试。")
             except Exception as error:

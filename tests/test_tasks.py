@@ -186,6 +186,11 @@ def test_serve_builds_and_serves_the_site_on_localhost(tmp_path):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
                     page = response.read().decode("utf-8")
+                # The preview indexes for search too, so the search box works there.
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/pagefind/pagefind.js", timeout=5
+                ):
+                    pass
                 if "云溪区人大" in page:
                     break
             except OSError:
