@@ -96,10 +96,6 @@ def test_items_dated_around_now_are_always_read_again(content, tmp_path):
     assert not later.waiting and next(iter(later.records.values())).published
 
 
-def test_the_sample_is_unaffected(tmp_path):
-    assert build_corpus(settings_for(SAMPLE, tmp_path)).problems == []
-
-
 def edit_body(content):
     file = content / "news/2025/2025-05-15-river-inspection.md"
     file.write_text(

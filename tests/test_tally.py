@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, SAMPLE, build, settings_for, soup, write_item
 from content_model.config import get_site
-from tally.config import LEVEL_RANK, get_config
+from tally.config import get_config
 from tally.count import Placement, TallyItem, count, period, periods_of
 from tally.export import tables
 
@@ -379,10 +379,6 @@ def test_quarters_and_months_add_up_to_the_year(items):
     for key in ("items", "placements", "submitted", "adopted"):
         assert sum(q[key] for q in quarters) == year[key] == sum(m[key] for m in months)
     assert [m["items"] for m in months] == list(year["by_month"].values())
-
-
-def test_level_ranks_put_city_below_province_below_nation():
-    assert LEVEL_RANK["city"] < LEVEL_RANK["provincial"] < LEVEL_RANK["national"]
 
 
 # --- what the reviews found --------------------------------------------------------
