@@ -45,7 +45,8 @@ def test_invoke_bench_runs_every_measure_against_vanilla(tmp_path):
     out = result.stdout
     for measure in ("cold full build", "rebuild, nothing changed", "rebuild, one body edited",
                     "rebuild, one item added", "rebuild, one item moved to another column",
-                    "invoke tally --year 2025 (cold cache)", "invoke tally --year 2025 (warm cache)"):  # fmt: skip
+                    "invoke tally --year 2025 (cold cache, median of 3)",
+                    "invoke tally --year 2025 (warm cache, median of 3)"):  # fmt: skip
         assert measure in out
     assert "ratio" in out and "Phases of vanilla's cold build" in out
     cold = next(line for line in out.splitlines() if line.startswith("cold full build"))

@@ -149,3 +149,21 @@ def test_problems_found_in_worker_processes_are_all_reported(content, tmp_path):
         settings_for(content, tmp_path / "o", CONTENT_MODEL={"CACHE": False, "WORKERS": 2})
     )
     assert len(corpus.problems) == 6 and all("监察" in p.message for p in corpus.problems)
+
+
+def test_cached_and_parallel_records_share_the_sites_declared_entries(tmp_path):
+    # Records loaded from the cache, or sent back by reading workers, point at the
+    # registries' own entries (not copies), and equal what a plain read gives.
+    settings = settings_for(SAMPLE, tmp_path / "out", CACHE_PATH=str(tmp_path / "cache"))
+    plain = build_corpus({**settings, "CONTENT_MODEL": {"CACHE": False, "WORKERS": 1}})
+    parallel = build_corpus({**settings, "CONTENT_MODEL": {"WORKERS": 2}})
+    cached = build_corpus({**settings, "CONTENT_MODEL": {"WORKERS": 2}})
+    for corpus in (parallel, cached):
+        assert corpus.records == plain.records
+        for record in corpus.items():
+            column = record.meta["column"]
+            declared = [c for c in settings["COLUMNS"] if c["name"] == column.name]
+            assert declared and column.extra == {"group": declared[0]["group"]}
+        outlets = {id(o) for r in corpus.items() for o in r.meta["outlets"]}
+        names = {o.name for r in corpus.items() for o in r.meta["outlets"]}
+        assert len(outlets) == len(names)  # one object per declared outlet

@@ -11,6 +11,7 @@ from .count import Placement, TallyItem, as_date
 def tally_items(corpus: Corpus, site: Site) -> list[TallyItem]:
     """Return one TallyItem per news item of the corpus (drafts included)."""
     groups = {c.name: c.group for c in site.columns}
+    places = {o.name: _placement(o) for o in site.outlets}
     result = []
     for record in corpus.items():
         meta = record.meta
@@ -27,8 +28,8 @@ def tally_items(corpus: Corpus, site: Site) -> list[TallyItem]:
                 unit_type=unit.extra.get("type") if unit else None,
                 authors=tuple(meta.get("authors", ())),
                 genre=genre.name if genre else None,
-                outlets=tuple(_placement(o) for o in meta.get("outlets", ())),
-                submit=tuple(_placement(o) for o in meta.get("submit", ())),
+                outlets=tuple(places[o.name] for o in meta.get("outlets", ())),
+                submit=tuple(places[o.name] for o in meta.get("submit", ())),
             )
         )
     return result
