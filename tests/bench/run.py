@@ -108,6 +108,7 @@ def run(
         f"CACHE_PATH = {str(base / 'tally-cache')!r}\n",
         encoding="utf-8",
     )
+
     def tally_once() -> float:
         start = time.perf_counter()
         tally_run = subprocess.run(
