@@ -150,6 +150,42 @@ def test_exports_open_in_excel_and_wps(real):
     assert book.sheetnames[:3] == ["总体情况", "年度目标", "按栏目"]
     outlets = {row[0]: row[3] for row in book["按发布渠道"].iter_rows(min_row=2, values_only=True)}
     assert outlets["芙蓉之窗"] == 38 and outlets["星辰在线"] == 5
+    sheet = book["按发布渠道"]
+    assert all(cell.font.b for cell in sheet[1])  # headers bold
+    assert sheet.column_dimensions["A"].width >= 10  # columns fitted to the Chinese names
+
+
+def test_an_edit_remakes_only_the_workbooks_of_its_periods(tmp_path):
+    content = real_district(tmp_path / "content")
+    cache = tmp_path / "cache"
+    build(content, tmp_path / "one", CACHE_PATH=str(cache), **REAL)
+    kept = {f.name: f.stat().st_mtime_ns for f in (cache / "derived-tally-xlsx").iterdir()}
+    reports = list((tmp_path / "one/tally").rglob("*.xlsx"))
+    assert len(kept) == len(reports) > 10  # one workbook per period (same report, one entry)
+    item = content / "news/2024/40.md"  # 2024-06-12: the year, Q2 and June change
+    item.write_text(
+        item.read_text(encoding="utf-8").replace("第40篇", "第四十篇"), encoding="utf-8"
+    )
+    item.write_text(
+        item.read_text(encoding="utf-8").replace("区电视台", "区电视台、芙蓉之窗"),
+        encoding="utf-8",
+    )
+    site = build(content, tmp_path / "two", CACHE_PATH=str(cache), **REAL)
+    now = {f.name: f.stat().st_mtime_ns for f in (cache / "derived-tally-xlsx").iterdir()}
+    assert len(set(now) - set(kept)) == 3  # 2024, 2024-Q2, 2024-06: made afresh
+    assert len(now) == len(kept)  # and the three outdated ones dropped
+    assert all(kept[name] == now[name] for name in set(now) & set(kept))  # the rest reused
+    cold = build(content, tmp_path / "cold", CONTENT_MODEL={**REAL["CONTENT_MODEL"], "CACHE": False},
+                 **{k: v for k, v in REAL.items() if k != "CONTENT_MODEL"})  # fmt: skip
+    for workbook in (cold / "tally").rglob("*.xlsx"):
+        assert workbook.read_bytes() == (site / workbook.relative_to(cold)).read_bytes()
+
+    def furong(site):
+        book = openpyxl.load_workbook(site / "tally/2024/q2/tally-2024-Q2.xlsx")
+        rows = book["按发布渠道"].iter_rows(min_row=2, values_only=True)
+        return {row[0]: row[3] for row in rows}["芙蓉之窗"]
+
+    assert furong(site) == furong(tmp_path / "one") + 1  # the edit is in the remade workbook
 
 
 def test_report_pages_for_year_quarters_and_months(real):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from importlib.metadata import version
+from pathlib import Path
 
 from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 
+from content_model.cache import DerivedCache
+from content_model.config import get_config as get_model_config
 from content_model.config import get_site
 from content_model.content_model import CONTEXT_KEY
 from content_model.output import write_if_changed
@@ -18,7 +22,8 @@ from .count import count, periods_of, years_of
 from .export import tables, to_csv, to_json, to_xlsx
 from .model import tally_items
 
-FORMATS = {"csv": to_csv, "xlsx": to_xlsx}
+# Settings the export tables read besides the report itself.
+EXPORT_SETTINGS = ("COLUMNS", "COLUMN_GROUPS", "OUTLETS", "UNITS", "GENRES", "TALLY")
 
 
 def report_path(key: str) -> str:
@@ -42,11 +47,23 @@ class TallyGenerator(Generator):
         corpus = self.context[CONTEXT_KEY]
         as_of = corpus.now.date()
         items = tally_items(corpus, site)
+        by_year: dict[int, list] = {}
+        for item in items:
+            by_year.setdefault(item.day.year, []).append(item)
         base = config["URL"]
+        self.workbooks = None
+        if get_model_config(self.settings)["CACHE"]:
+            self.workbooks = DerivedCache(self.settings, "tally-xlsx", [
+                version("openpyxl"),
+                *(f.read_text(encoding="utf-8") for f in sorted(Path(__file__).parent.glob("*.py"))),
+                *(repr(self.settings.get(key)) for key in EXPORT_SETTINGS),
+            ])  # fmt: skip
         years = []
         for year in years_of(items, as_of):
             spans = [s for s in periods_of(year) if s.start <= as_of]
-            reports = {s.key: count(items, s, config, site, as_of) for s in spans}
+            # A year's reports read its own items and, to compare, the year before's.
+            near = by_year.get(year - 1, []) + by_year[year]
+            reports = {s.key: count(near, s, config, site, as_of) for s in spans}
             years.append(reports[str(year)])
             for span in spans:
                 report = reports[span.key]
@@ -86,16 +103,24 @@ class TallyGenerator(Generator):
             years=[(r, base + report_path(r["period"])) for r in years],
             url=base,
         )
+        if self.workbooks is not None:
+            self.workbooks.prune()
 
     def _exports(self, folder: str, report: dict, site) -> None:
         target = os.path.join(self.output_path, folder)
+        data = to_json(report)
+        write_if_changed(os.path.join(target, export_name(report["period"], "json")), data)
         write_if_changed(
-            os.path.join(target, export_name(report["period"], "json")), to_json(report)
+            os.path.join(target, export_name(report["period"], "csv")), to_csv(report, site)
         )
-        for fmt, render in FORMATS.items():
-            write_if_changed(
-                os.path.join(target, export_name(report["period"], fmt)), render(report, site)
-            )
+        # The workbook is all the report says (its JSON), laid out: made again only when
+        # that changes, so an edit remakes the few periods it falls in.
+        workbook = (
+            self.workbooks.get(data, lambda: to_xlsx(report, site))
+            if self.workbooks is not None
+            else to_xlsx(report, site)
+        )
+        write_if_changed(os.path.join(target, export_name(report["period"], "xlsx")), workbook)
 
 
 def _charts(report: dict, kind: str) -> list[Markup]:
