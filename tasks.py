@@ -79,8 +79,10 @@ def _build(settings_dict, search=True):
     final = Path(settings_dict["OUTPUT_PATH"])
     staging = final.with_name(final.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
+    # Pages whose inputs did not change are hard-linked from the site being replaced.
+    incremental = {**(settings_dict.get("INCREMENTAL") or {}), "FROM": str(final)}
     try:
-        _run({**settings_dict, "OUTPUT_PATH": str(staging)})
+        _run({**settings_dict, "OUTPUT_PATH": str(staging), "INCREMENTAL": incremental})
         if search:
             from search.index import build_index
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
-from conftest import SAMPLE, build, copy_sample, settings_for, soup, write_item
+from conftest import ROOT, SAMPLE, build, copy_sample, settings_for, soup, write_item
 from content_model.corpus import build_corpus
 from content_model.problems import ContentRefused
 
@@ -119,17 +120,58 @@ def move_column(content):
     file.write_text(text.replace("Category: 监督", "Category: 重大事项决定"), encoding="utf-8")
 
 
+def stamps(site):
+    return {p: p.stat().st_mtime_ns for p in site.rglob("*.html")}
+
+
 @pytest.mark.parametrize("edit", [edit_body, add_item, delete_item, move_column])
 def test_after_each_kind_of_edit_a_rebuild_equals_a_cold_build(tmp_path, edit):
     content = copy_sample(tmp_path / "content")
     cache = {"CACHE_PATH": str(tmp_path / "cache")}
-    build(content, tmp_path / "first", **cache)
+    site = build(content, tmp_path / "site", **cache)
+    first, before = site_bytes(site), stamps(site)
     edit(content)
     os.utime(content, None)
-    rebuilt = build(content, tmp_path / "rebuilt", **cache)
-    cold = build(content, tmp_path / "cold", CONTENT_MODEL={"CACHE": False})
-    assert site_bytes(rebuilt) == site_bytes(cold)
-    assert site_bytes(rebuilt) != site_bytes(tmp_path / "first")  # the edit shows
+    build(content, tmp_path / "site", **cache)  # in place, as `invoke serve` rebuilds
+    cold = build(
+        content, tmp_path / "cold", CONTENT_MODEL={"CACHE": False}, INCREMENTAL={"ENABLED": False}
+    )
+    assert site_bytes(site) == site_bytes(cold)
+    assert site_bytes(site) != first  # the edit shows
+    after = stamps(site)
+    carried = [p for p in after if before.get(p) == after[p]]
+    assert len(carried) > len(after) / 2  # most pages were carried over, not rendered
+    assert not (tmp_path / ".site.previous").exists()
+
+
+def test_a_rebuild_with_nothing_changed_renders_nothing(tmp_path):
+    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    site = build(SAMPLE, tmp_path / "site", **cache)
+    before = stamps(site)
+    build(SAMPLE, tmp_path / "site", **cache)
+    assert stamps(site) == before
+
+
+def test_an_edited_template_renders_every_page_again(tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    cache = {"CACHE_PATH": str(tmp_path / "cache"), "THEME": str(theme)}
+    site = build(SAMPLE, tmp_path / "site", **cache)
+    footer = theme / "templates/partials/footer.html"
+    footer.write_text(footer.read_text(encoding="utf-8") + "<!-- 新页脚 -->\n", encoding="utf-8")
+    build(SAMPLE, tmp_path / "site", **cache)
+    pages = list(site.rglob("*.html"))
+    assert pages and all("新页脚" in p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_a_failed_build_leaves_nothing_stale_behind(tmp_path):
+    content = copy_sample(tmp_path / "content")
+    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    site = build(content, tmp_path / "site", **cache)
+    moved = site / "drop-me.html"
+    moved.write_text("stale", encoding="utf-8")  # not made by the build: must go
+    build(content, tmp_path / "site", **cache)
+    assert not moved.exists()
 
 
 def test_reading_on_several_cores_gives_the_same_site(tmp_path):

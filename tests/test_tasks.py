@@ -280,3 +280,22 @@ def test_build_can_skip_the_search_index_for_a_quick_preview(content, tmp_path):
     )
     assert result.returncode == 0 and "搜索索引" not in result.stdout
     assert not (tmp_path / "out/pagefind").exists()
+
+
+def test_a_rebuild_carries_unchanged_pages_over_and_shows_the_edit(content, tmp_path):
+    write_item(
+        content / "news/2025", "a.md", f"标题：甲\n日期：2025-03-01\n栏目：监督\n编号：{UID}"
+    )
+    write_item(content / "news/2024", "b.md",
+               "标题：乙\n日期：2024-03-02\n栏目：人事任免\n编号：22222222-2222-4222-8222-222222222222")  # fmt: skip
+    out = tmp_path / "out"
+    args = ("build", "--no-search", "--content", str(content), "--output", str(out))
+    assert invoke(*args).returncode == 0
+    other = next(out.glob("news/2024/03/2024*.html"))
+    stamp = other.stat().st_mtime_ns
+    item = content / "news/2025/a.md"
+    item.write_text(item.read_text(encoding="utf-8").replace("标题：甲", "标题：甲改"), "utf-8")
+    assert invoke(*args).returncode == 0
+    assert other.stat().st_mtime_ns == stamp  # carried over from the site it replaced
+    assert "甲改" in next(out.glob("news/2025/03/2025*.html")).read_text(encoding="utf-8")
+    assert not out.with_name("out.building").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from pelican import signals
@@ -56,7 +57,11 @@ class FeedsGenerator(Generator):
             site.outlets,
             self.settings["CATEGORY_URL"],
         )
-        self.context[CONTEXT_KEY] = FeedIndex(self.feeds, self.config["FOLDER"])
+        # Every page's head links feeds: it gets their names and addresses, not their
+        # items, so an edit to one item leaves the other pages as they are.
+        links = [dataclasses.replace(feed, items=[]) for feed in self.feeds]
+        self.context[CONTEXT_KEY] = FeedIndex(links, self.config["FOLDER"])
+        self.context["feed_counts"] = {feed.key: len(feed.items) for feed in self.feeds}
         self.context["SUBSCRIBE_URL"] = self.config["SUBSCRIBE_URL"]
         self.context["FEED_LENGTH"] = int(self.config["LENGTH"])
 

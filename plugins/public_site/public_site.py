@@ -42,6 +42,9 @@ def link_items(generator) -> None:
     for key, others in related(records).items():
         by_key[key].related_items = [by_key[k] for k in others]
     generator.context["home"] = home(generator.settings, articles)
+    # What the navigation needs, apart from the items themselves: an edit to an item
+    # then leaves every other page's navigation, and so the page, unchanged.
+    generator.context["columns_with_items"] = sorted({a.column.slug for a in articles})
 
 
 def home(settings: dict, articles: list) -> dict:

@@ -1,0 +1,317 @@
+"""Carry pages over from the last build when nothing they are made from changed.
+
+Each page Pelican writes (one ``write_file`` call: an item, a column with all its
+pagination pages...) gets a key: the digest of the code, theme, settings, and every
+value its template reads — Jinja lists the names a template and everything it
+includes use; each is looked up in the page's context and digested (see
+fingerprint.py). A page whose key is the last build's, with its files untouched
+since, is moved (or, building aside, hard-linked) from the last build instead of
+rendered again. Anything it cannot key is rendered, as before.
+
+The output is emptied the way DELETE_OUTPUT_DIRECTORY does it, only later (after the
+content check) and by moving it aside: what the build does not carry over is deleted
+at the end, so no stale page survives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import marshal
+import os
+import pickle
+import shutil
+from importlib.metadata import version
+from pathlib import Path
+
+from pelican import signals
+from pelican.writers import Writer
+
+from .fingerprint import Digester, Unkeyable, template_names
+
+logger = logging.getLogger(__name__)
+
+SETTING = "INCREMENTAL"
+DEFAULTS = {
+    "ENABLED": True,
+    # A folder holding the last build of this site, when building elsewhere (aside):
+    # its unchanged pages are hard-linked, the folder itself is left as it is.
+    "FROM": "",
+}
+FORMAT = 1
+# Settings that say where a build goes, not what it shows.
+_PLACE_SETTINGS = frozenset({"OUTPUT_PATH", "CACHE_PATH", SETTING, "DELETE_OUTPUT_DIRECTORY"})
+_LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "nh3")
+_ROOT = Path(__file__).resolve().parents[1]  # the plugins folder: all our code
+
+_BUILD: _Build | None = None
+
+
+def get_config(settings: dict) -> dict:
+    """Return the INCREMENTAL setting merged over DEFAULTS."""
+    return {**DEFAULTS, **(settings.get(SETTING) or {})}
+
+
+class _Build:
+    """One build's plan: the last build's pages, and this build's as they are written."""
+
+    def __init__(self, generators):
+        first = generators[0]
+        settings = first.settings
+        self.output = Path(first.output_path).resolve()
+        config = get_config(settings)
+        origin = Path(config["FROM"]).resolve() if config["FROM"] else None
+        self.link = origin is not None
+        site = origin or self.output
+        digest = hashlib.sha256(str(site).encode()).hexdigest()[:12]
+        self.manifest = Path(settings.get("CACHE_PATH") or "cache") / f"incremental-{digest}.pickle"
+        self.digester = Digester()
+        self.pages: dict[str, tuple[bytes, list]] = {}
+        self.previous: dict[str, tuple[bytes, list]] = {}
+        self.names: dict[str, frozenset[str] | None] = {}
+        self.recording: list[str] | None = None
+        self.made_dirs: set[str] = set()
+        self.aside: Path | None = None
+        try:
+            self.base = _global_key(settings)
+        except Unkeyable as error:
+            logger.debug("incremental build off: settings hold %s", error)
+            self.base = None
+        if self.base is not None:
+            try:
+                with open(self.manifest, "rb") as handle:
+                    stored = pickle.load(handle)
+                if stored.get("format") == FORMAT and stored.get("base") == self.base:
+                    self.previous = stored["pages"]
+            except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError):
+                pass
+        # Where the last build's files are during this one.
+        if self.link:
+            self.source = origin
+        elif _cleans(settings, first.path, self.output):
+            self.aside = self.output.with_name(f".{self.output.name}.previous")
+            shutil.rmtree(self.aside, ignore_errors=True)  # a failed build's leftovers
+            self.aside.mkdir(parents=True)
+            keep = set(settings.get("OUTPUT_RETENTION") or [])
+            if self.output.is_dir():
+                for entry in os.listdir(self.output):
+                    if entry not in keep:
+                        os.rename(self.output / entry, self.aside / entry)
+            self.source = self.aside
+        else:
+            self.source = self.output  # nothing is deleted: pages stay where they are
+
+    def key(self, name, template, context, fixed: tuple, kwargs: dict) -> bytes | None:
+        """Return the key of one write_file call, or None if it cannot be keyed."""
+        if self.base is None:
+            return None
+        try:
+            env = template.environment
+            names = self.template_reads(env, template.name)
+            hasher = hashlib.blake2b(self.base, digest_size=16)
+            hasher.update(repr((name, template.name, *fixed)).encode())
+            digest = self.digester.digest
+            # What the paginator splits is read even when the template does not name it.
+            for known in ("articles", "dates"):
+                if known in kwargs:
+                    hasher.update(known.encode() + digest(kwargs[known]))
+            for variable in sorted(names):
+                if variable in kwargs:
+                    value = kwargs[variable]
+                elif variable in context:
+                    value = context[variable]
+                elif variable in env.globals:
+                    value = env.globals[variable]
+                    if callable(value):  # a function's code is in the base key
+                        hasher.update(f"{variable}=function\0".encode())
+                        continue
+                else:
+                    hasher.update(f"{variable}=undefined\0".encode())
+                    continue
+                hasher.update(variable.encode() + b"=" + digest(value))
+            return hasher.digest()
+        except Unkeyable as error:
+            logger.debug("%s is rendered every time: %s", name, error)
+            return None
+
+    def template_reads(self, env, template: str) -> frozenset[str]:
+        """Return the context names a template (and all it includes) reads; cached."""
+        if template not in self.names:  # every generator's environment has the same loader
+            try:
+                self.names[template] = frozenset(template_names(env, template)[1])
+            except Unkeyable:
+                self.names[template] = None
+        names = self.names[template]
+        if names is None:
+            raise Unkeyable(f"template {template}")
+        return names
+
+    def reuse(self, name: str, key: bytes, writer: Writer) -> bool:
+        """Carry the last build's files of this page over if its key and files match."""
+        old = self.previous.get(name)
+        if old is None or old[0] != key:
+            return False
+        files = old[1]
+        for relative, size, mtime in files:
+            try:
+                stat = os.stat(self.source / relative)
+            except OSError:
+                return False
+            if stat.st_size != size or stat.st_mtime_ns != mtime:
+                return False
+        if self.source != self.output:
+            for relative, _, _ in files:
+                target = self.output / relative
+                folder = str(target.parent)
+                if folder not in self.made_dirs:
+                    os.makedirs(folder, exist_ok=True)
+                    self.made_dirs.add(folder)
+                if self.link:
+                    os.link(self.source / relative, target)
+                else:
+                    os.rename(self.source / relative, target)
+        for relative, _, _ in files:
+            writer._written_files.add(str(self.output / relative))  # Pelican's overwrite check
+        self.pages[name] = old
+        return True
+
+    def record(self, name: str, key: bytes | None, paths: list[str]) -> None:
+        """Remember the files a rendered page wrote, to carry them over next time."""
+        if key is None:
+            return
+        files = []
+        for path in paths:
+            stat = os.stat(path)
+            relative = Path(path).resolve().relative_to(self.output).as_posix()
+            files.append((relative, stat.st_size, stat.st_mtime_ns))
+        self.pages[name] = (key, files)
+
+    def finish(self) -> None:
+        """Keep this build's pages for the next one; delete what was not carried over."""
+        if self.base is not None:
+            try:
+                self.manifest.parent.mkdir(parents=True, exist_ok=True)
+                partial = self.manifest.with_suffix(".partial")
+                with open(partial, "wb") as handle:
+                    pickle.dump({"format": FORMAT, "base": self.base, "pages": self.pages}, handle)
+                os.replace(partial, self.manifest)
+            except OSError as error:
+                logger.debug("incremental manifest not written: %s", error)
+        if self.aside is not None:
+            shutil.rmtree(self.aside, ignore_errors=True)
+
+
+def _cleans(settings: dict, content: str, output: Path) -> bool:
+    """Return whether Pelican would empty the output folder (its own rule)."""
+    if not settings.get("DELETE_OUTPUT_DIRECTORY"):
+        return False
+    real_out, real_content = os.path.realpath(output), os.path.realpath(content)
+    return os.path.commonpath([real_out]) != os.path.commonpath([real_out, real_content])
+
+
+def _global_key(settings: dict) -> bytes:
+    """Digest what every page depends on: code, theme, libraries, settings."""
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(repr([FORMAT, *(version(name) for name in _LIBRARIES)]).encode())
+    for folder in (_ROOT, Path(settings["THEME"])):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                hasher.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                hasher.update(path.read_bytes())
+    for name in sorted(settings):
+        if name not in _PLACE_SETTINGS:
+            hasher.update(name.encode() + b"=" + _stable(settings[name]) + b"\0")
+    return hasher.digest()
+
+
+def _stable(value) -> bytes:
+    """Return bytes for a setting that are the same in every run for the same value."""
+    if isinstance(value, (str, int, float, bool, type(None), bytes)):
+        return repr(value).encode()
+    if isinstance(value, (list, tuple)):
+        return b"[" + b",".join(_stable(v) for v in value) + b"]"
+    if isinstance(value, (set, frozenset)):
+        return b"{" + b",".join(sorted(_stable(v) for v in value)) + b"}"
+    if isinstance(value, dict):
+        return b"{" + b",".join(_stable(k) + b":" + _stable(v) for k, v in value.items()) + b"}"
+    code = getattr(value, "__code__", None)
+    if code is not None:  # a function in the settings (an ordering, a filter)
+        return f"{value.__module__}.{value.__qualname__}:".encode() + marshal.dumps(code)
+    if isinstance(value, type) or type(value).__name__ == "module":
+        return f"{value.__module__}.{value.__qualname__}".encode()
+    text = repr(value)
+    if " at 0x" in text:  # an object that names itself by address: unknowable
+        raise Unkeyable(type(value).__qualname__)
+    return text.encode()
+
+
+class IncrementalWriter(Writer):
+    """Pelican's writer, carrying unchanged pages over instead of rendering them."""
+
+    def write_file(self, name, template, context, relative_urls=False, paginated=None,
+                   template_name=None, override_output=False, url=None, **kwargs):  # fmt: skip
+        """Write the page, or carry it over from the last build (see the module)."""
+        build = _BUILD
+        if build is None or not name:
+            return super().write_file(name, template, context, relative_urls, paginated,
+                                      template_name, override_output, url, **kwargs)  # fmt: skip
+        fixed = (relative_urls, template_name, override_output, url)
+        key = build.key(name, template, context, fixed, {**(paginated or {}), **kwargs})
+        if key is not None and build.reuse(name, key, self):
+            return None
+        build.recording = written = []
+        try:
+            super().write_file(name, template, context, relative_urls, paginated,
+                               template_name, override_output, url, **kwargs)  # fmt: skip
+        finally:
+            build.recording = None
+        build.record(name, key, written)
+        return None
+
+    def _open_w(self, filename, encoding, override=False):
+        # A hard-linked page shares its file with the last build: never write through.
+        if _BUILD is not None and _BUILD.link and os.path.lexists(filename):
+            os.unlink(filename)
+        return super()._open_w(filename, encoding, override)
+
+
+def start(generators) -> None:
+    """Plan this build once the content is checked and read (before anything is written)."""
+    global _BUILD
+    _BUILD = None
+    if generators and get_config(generators[0].settings)["ENABLED"]:
+        _BUILD = _Build(generators)
+
+
+def keep_output(pelican) -> None:
+    """Stop Pelican emptying the output first: `start` does it, after the content check."""
+    if get_config(pelican.settings)["ENABLED"]:
+        pelican.delete_outputdir = False
+
+
+def note_written(path, context=None) -> None:
+    """Collect the files a page being rendered writes (content_written receiver)."""
+    if _BUILD is not None and _BUILD.recording is not None:
+        _BUILD.recording.append(path)
+
+
+def finish(pelican) -> None:
+    """Keep the manifest; drop the last build's leftovers."""
+    global _BUILD
+    if _BUILD is not None:
+        _BUILD.finish()
+    _BUILD = None
+
+
+def get_writer(pelican):
+    """Offer the carrying-over writer to Pelican."""
+    return IncrementalWriter if get_config(pelican.settings)["ENABLED"] else None
+
+
+def register():
+    """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
+    signals.initialized.connect(keep_output)
+    signals.all_generators_finalized.connect(start)
+    signals.get_writer.connect(get_writer)
+    signals.content_written.connect(note_written)
+    signals.finalized.connect(finish)
