@@ -27,7 +27,7 @@ OUTPUT_PATH = "output"
 THEME = str(_HERE / "theme")
 PLUGIN_PATHS = [str(_HERE / "plugins")]
 # content_model first: the other plugins read the records and site facts it makes.
-PLUGINS = ["content_model", "feeds", "public_site", "tally", "deputies", "incremental"]
+PLUGINS = ["content_model", "feeds", "public_site", "tally", "deputies", "fast_build"]
 
 ARTICLE_PATHS = ["news"]
 PAGE_PATHS = ["pages"]

@@ -80,9 +80,9 @@ def _build(settings_dict, search=True):
     staging = final.with_name(final.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
     # Pages whose inputs did not change are hard-linked from the site being replaced.
-    incremental = {**(settings_dict.get("INCREMENTAL") or {}), "FROM": str(final)}
+    incremental = {**(settings_dict.get("FAST_BUILD") or {}), "FROM": str(final)}
     try:
-        _run({**settings_dict, "OUTPUT_PATH": str(staging), "INCREMENTAL": incremental})
+        _run({**settings_dict, "OUTPUT_PATH": str(staging), "FAST_BUILD": incremental})
         if search:
             from search.index import build_index
 

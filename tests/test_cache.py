@@ -134,7 +134,7 @@ def test_after_each_kind_of_edit_a_rebuild_equals_a_cold_build(tmp_path, edit):
     os.utime(content, None)
     build(content, tmp_path / "site", **cache)  # in place, as `invoke serve` rebuilds
     cold = build(
-        content, tmp_path / "cold", CONTENT_MODEL={"CACHE": False}, INCREMENTAL={"ENABLED": False}
+        content, tmp_path / "cold", CONTENT_MODEL={"CACHE": False}, FAST_BUILD={"ENABLED": False}
     )
     assert site_bytes(site) == site_bytes(cold)
     assert site_bytes(site) != first  # the edit shows

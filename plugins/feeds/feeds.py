@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from fast_build.incremental import carry_over, made
 from pelican import signals
 from pelican.generators import Generator
 
@@ -73,11 +74,16 @@ class FeedsGenerator(Generator):
             documents = [(0, current)] + [(n, page) for n, page in enumerate(pages, 1)]
             for fmt in FORMATS:
                 for number, items in documents:
+                    path = os.path.join(self.output_path, feed.path(fmt, folder, number))
+                    inputs = (dataclasses.replace(feed, items=[]), items, fmt, self.publisher,
+                              self.domain, folder, number, len(pages))  # fmt: skip
+                    key = carry_over(path, inputs)
+                    if key is None:  # the same document as the last build's
+                        continue
                     data = render(feed, items, fmt, publisher=self.publisher, domain=self.domain,
                                   folder=folder, archive=number, archives=len(pages))  # fmt: skip
-                    write_if_changed(
-                        os.path.join(self.output_path, feed.path(fmt, folder, number)), data
-                    )
+                    write_if_changed(path, data)
+                    made(path, key)
         writer.write_file(
             self.config["SUBSCRIBE_SAVE_AS"],
             self.get_template("subscribe"),

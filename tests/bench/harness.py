@@ -87,6 +87,21 @@ def main(argv: list[str]) -> dict:
                 times["read+check content"] += time.perf_counter() - start
 
         plugin.build_corpus = build_corpus
+    parallel = None
+    if "fast_build" in (settings.get("PLUGINS") or []):
+        # The items' pages are written by a forked process meanwhile: time the wait.
+        import fast_build.parallel as parallel
+
+        original_join = parallel.join
+
+        def join():
+            start = time.perf_counter()
+            try:
+                return original_join()
+            finally:
+                times["render+write items, lists"] += time.perf_counter() - start
+
+        parallel.join = join
     start = time.perf_counter()
     pelican.Pelican(settings).run()
     total = time.perf_counter() - start
@@ -101,10 +116,12 @@ def main(argv: list[str]) -> dict:
         stats = build_index(Path(output))
         times["search index"] = time.perf_counter() - start
         times["search index MB"] = stats.bytes / 1048576
+    # Both processes' peaks (their shared pages counted twice: an upper bound).
+    writer_mb = parallel.last_child_peak_mb if parallel else 0.0
     return {
         "total": total,
         "phases": dict(times),
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + writer_mb,
         "children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 

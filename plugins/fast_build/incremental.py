@@ -24,16 +24,17 @@ import shutil
 from importlib.metadata import version
 from pathlib import Path
 
-from pelican import signals
 from pelican.writers import Writer
 
 from .fingerprint import Digester, Unkeyable, template_names
 
 logger = logging.getLogger(__name__)
 
-SETTING = "INCREMENTAL"
+SETTING = "FAST_BUILD"
 DEFAULTS = {
     "ENABLED": True,
+    # Write the items' pages in a second process (parallel.py).
+    "PARALLEL": True,
     # A folder holding the last build of this site, when building elsewhere (aside):
     # its unchanged pages are hard-linked, the folder itself is left as it is.
     "FROM": "",
@@ -48,7 +49,7 @@ _BUILD: _Build | None = None
 
 
 def get_config(settings: dict) -> dict:
-    """Return the INCREMENTAL setting merged over DEFAULTS."""
+    """Return the FAST_BUILD setting merged over DEFAULTS."""
     return {**DEFAULTS, **(settings.get(SETTING) or {})}
 
 
@@ -146,7 +147,19 @@ class _Build:
             raise Unkeyable(f"template {template}")
         return names
 
-    def reuse(self, name: str, key: bytes, writer: Writer) -> bool:
+    def key_of(self, name: str, values) -> bytes | None:
+        """Return the key of an output made outside templates from `values`, or None."""
+        if self.base is None:
+            return None
+        try:
+            return hashlib.blake2b(
+                self.base + name.encode() + self.digester.digest(values), digest_size=16
+            ).digest()
+        except Unkeyable as error:
+            logger.debug("%s is made every time: %s", name, error)
+            return None
+
+    def reuse(self, name: str, key: bytes, writer: Writer | None = None) -> bool:
         """Carry the last build's files of this page over if its key and files match."""
         old = self.previous.get(name)
         if old is None or old[0] != key:
@@ -170,8 +183,9 @@ class _Build:
                     os.link(self.source / relative, target)
                 else:
                     os.rename(self.source / relative, target)
-        for relative, _, _ in files:
-            writer._written_files.add(str(self.output / relative))  # Pelican's overwrite check
+        if writer is not None:
+            for relative, _, _ in files:
+                writer._written_files.add(str(self.output / relative))  # Pelican's check
         self.pages[name] = old
         return True
 
@@ -295,7 +309,41 @@ def note_written(path, context=None) -> None:
         _BUILD.recording.append(path)
 
 
-def finish(pelican) -> None:
+def carry_over(path: str, values) -> bytes | None:
+    """For an output written outside Pelican's writer (a feed document): carry it over.
+
+    Return None if the file at `path` (under the output folder) was carried over from
+    the last build because `values` are unchanged; otherwise the key to pass to
+    `made` once the file is written (or b"" when there is no incremental build).
+    """
+    if _BUILD is None:
+        return b""
+    name = Path(path).resolve().relative_to(_BUILD.output).as_posix()
+    key = _BUILD.key_of(name, values)
+    if key is not None and _BUILD.reuse(name, key):
+        return None
+    return key or b""
+
+
+def made(path: str, key: bytes) -> None:
+    """Remember a file written after `carry_over` said it must be made."""
+    if _BUILD is not None and key:
+        name = Path(path).resolve().relative_to(_BUILD.output).as_posix()
+        _BUILD.record(name, key, [path])
+
+
+def written_pages() -> dict:
+    """Return the pages this build wrote or carried over so far (for a forked writer)."""
+    return _BUILD.pages if _BUILD is not None else {}
+
+
+def take_pages(pages: dict) -> None:
+    """Add the pages another process of this build wrote."""
+    if _BUILD is not None:
+        _BUILD.pages.update(pages)
+
+
+def finish() -> None:
     """Keep the manifest; drop the last build's leftovers."""
     global _BUILD
     if _BUILD is not None:
@@ -306,12 +354,3 @@ def finish(pelican) -> None:
 def get_writer(pelican):
     """Offer the carrying-over writer to Pelican."""
     return IncrementalWriter if get_config(pelican.settings)["ENABLED"] else None
-
-
-def register():
-    """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
-    signals.initialized.connect(keep_output)
-    signals.all_generators_finalized.connect(start)
-    signals.get_writer.connect(get_writer)
-    signals.content_written.connect(note_written)
-    signals.finalized.connect(finish)

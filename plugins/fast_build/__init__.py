@@ -1,0 +1,5 @@
+"""Fast builds: carry over unchanged pages, and write on two cores."""
+
+from .fast_build import register
+
+__all__ = ["register"]

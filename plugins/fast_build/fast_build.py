@@ -1,0 +1,30 @@
+"""Register the fast build with Pelican: incremental pages, written on two cores."""
+
+from __future__ import annotations
+
+from pelican import signals
+
+from . import incremental, parallel
+
+
+def plan(generators) -> None:
+    """Once all content is read: plan what to carry over; fork the items' writer."""
+    incremental.start(generators)
+    parallel.split(generators)
+
+
+def finish(pelican) -> None:
+    """After all output: wait for the forked writer, then keep the manifest."""
+    try:
+        parallel.join()
+    finally:
+        incremental.finish()
+
+
+def register():
+    """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
+    signals.initialized.connect(incremental.keep_output)
+    signals.all_generators_finalized.connect(plan)
+    signals.get_writer.connect(incremental.get_writer)
+    signals.content_written.connect(incremental.note_written)
+    signals.finalized.connect(finish)
