@@ -186,6 +186,8 @@ def test_an_edit_remakes_only_the_workbooks_of_its_periods(tmp_path):
         return {row[0]: row[3] for row in rows}["芙蓉之窗"]
 
     assert furong(site) == furong(tmp_path / "one") + 1  # the edit is in the remade workbook
+    build(content, tmp_path / "two", CACHE_PATH=str(cache), **REAL)  # carried over in place
+    assert {f.name for f in (cache / "derived-tally-xlsx").iterdir()} == set(now)
 
 
 def test_report_pages_for_year_quarters_and_months(real):

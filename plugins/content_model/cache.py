@@ -164,9 +164,16 @@ class DerivedCache:
         self.salt = hashlib.sha256(repr([VERSION, *versions]).encode()).digest()
         self.used: set[str] = set()
 
+    def _name(self, key: bytes) -> str:
+        return hashlib.sha256(self.salt + key).hexdigest()
+
+    def keep(self, key: bytes) -> None:
+        """Keep the entry for `key` though this build did not need to read it."""
+        self.used.add(self._name(key))
+
     def get(self, key: bytes, make) -> bytes:
         """Return the output for `key`: from the cache, or from `make()` (then kept)."""
-        name = hashlib.sha256(self.salt + key).hexdigest()
+        name = self._name(key)
         self.used.add(name)
         file = self.folder / name
         try:

@@ -1,10 +1,10 @@
-"""Register the fast build with Pelican: incremental pages, written on two cores."""
+"""Register the fast build with Pelican: incremental pages, two cores, linear grouping."""
 
 from __future__ import annotations
 
 from pelican import signals
 
-from . import incremental, parallel
+from . import incremental, membership, parallel
 
 
 def plan(generators) -> None:
@@ -24,6 +24,7 @@ def finish(pelican) -> None:
 def register():
     """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
     signals.initialized.connect(incremental.keep_output)
+    signals.article_generator_pretaxonomy.connect(membership.speed_up)
     signals.all_generators_finalized.connect(plan)
     signals.get_writer.connect(incremental.get_writer)
     signals.content_written.connect(incremental.note_written)

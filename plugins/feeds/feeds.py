@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from fast_build.incremental import carry_over, made
+from fast_build.incremental import carry_over, digest, made
 from pelican import signals
 from pelican.generators import Generator
 
@@ -69,14 +69,16 @@ class FeedsGenerator(Generator):
     def generate_output(self, writer):
         """Write every feed document, its archives, and the 订阅 page."""
         folder, length = self.config["FOLDER"], int(self.config["LENGTH"])
+        # Each item is in several documents: digest it once, for carrying documents over.
+        digests = {id(item): digest(item) for feed in self.feeds for item in feed.items}
         for feed in self.feeds:
             current, pages = split(feed.items, length)
             documents = [(0, current)] + [(n, page) for n, page in enumerate(pages, 1)]
             for fmt in FORMATS:
                 for number, items in documents:
                     path = os.path.join(self.output_path, feed.path(fmt, folder, number))
-                    inputs = (dataclasses.replace(feed, items=[]), items, fmt, self.publisher,
-                              self.domain, folder, number, len(pages))  # fmt: skip
+                    inputs = (dataclasses.replace(feed, items=[]), [digests[id(i)] for i in items],
+                              fmt, self.publisher, self.domain, folder, number, len(pages))  # fmt: skip
                     key = carry_over(path, inputs)
                     if key is None:  # the same document as the last build's
                         continue

@@ -1,0 +1,73 @@
+"""The fast build: pages carried over only when unchanged, two cores, linear grouping."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+
+import pytest
+from fast_build.fingerprint import Digester, Unkeyable
+from fast_build.membership import Members
+from test_cache import site_bytes, stamps
+
+from conftest import ROOT, SAMPLE, build, copy_sample, run_pelican
+
+
+def test_members_answer_in_by_identity_and_stay_right_when_changed():
+    a, b, c = object(), object(), object()
+    group = Members([a])
+    assert a in group and b not in group
+    group.append(b)
+    assert b in group
+    group.remove(a)
+    assert a not in group and b in group
+    group[0] = c
+    assert c in group and b not in group
+    # Digested as the plain list it stands for, whatever ids it remembers.
+    asked, fresh = Members(["甲", "乙"]), Members(["甲", "乙"])
+    assert "甲" in asked
+    assert pickle.dumps(asked, protocol=5) == pickle.dumps(fresh, protocol=5)
+    assert type(pickle.loads(pickle.dumps(asked))) is list
+
+
+def test_digests_follow_values_not_objects():
+    digester = Digester()
+    text = "".join(["区人大", "常委会"])  # an equal string, not the same object
+    assert digester.digest({"a": "区人大常委会", "b": "区人大常委会"}) == digester.digest(
+        {"a": "区人大常委会", "b": text}
+    )
+    assert digester.digest(["甲"]) != digester.digest(["乙"])
+    with pytest.raises(Unkeyable):
+        digester.digest([threading.Lock()])
+
+
+def test_two_cores_build_the_same_site_as_one(tmp_path):
+    one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
+    two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
+    off = build(SAMPLE, tmp_path / "off", FAST_BUILD={"ENABLED": False})
+    assert site_bytes(one) == site_bytes(two) == site_bytes(off)
+
+
+def test_keys_hold_across_processes(tmp_path):
+    # Each `pelican` run is a new process with its own hash seed and addresses.
+    settings = tmp_path / "settings.py"
+    settings.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+        f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n",
+        encoding="utf-8",
+    )
+    content = copy_sample(tmp_path / "content")
+    assert run_pelican(content, tmp_path / "site", settings).returncode == 0
+    before = stamps(tmp_path / "site")
+    assert run_pelican(content, tmp_path / "site", settings).returncode == 0
+    assert stamps(tmp_path / "site") == before
+
+
+def test_a_page_changed_in_the_output_is_made_again(tmp_path):
+    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    site = build(SAMPLE, tmp_path / "site", **cache)
+    page = next(site.glob("news/2025/05/*.html"))
+    good = page.read_bytes()
+    page.write_bytes(good + b"<!-- tampered -->")
+    build(SAMPLE, tmp_path / "site", **cache)
+    assert page.read_bytes() == good
