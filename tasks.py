@@ -84,9 +84,9 @@ def _build(settings_dict, search=True):
     try:
         _run({**settings_dict, "OUTPUT_PATH": str(staging), "FAST_BUILD": incremental})
         if search:
-            from search.index import build_index
+            from search.index import build_index, item_pages
 
-            stats = build_index(staging)
+            stats = build_index(staging, item_pages(settings_dict))
             print(f"搜索索引：{stats.pages} 篇稿件，{stats.bytes / 1048576:.1f} MB。")
     except ContentRefused:
         shutil.rmtree(staging, ignore_errors=True)
@@ -148,7 +148,7 @@ def serve(c, content=None, output=None, settings=None, port=8000, drafts=True, s
     from pelican.utils import wait_for_changes
 
     from content_model.problems import ContentRefused
-    from search.index import build_index
+    from search.index import build_index, item_pages
 
     conf = _settings(settings, content, output, **_preview(drafts))
     init_logging(level=logging.WARNING)
@@ -168,7 +168,7 @@ def serve(c, content=None, output=None, settings=None, port=8000, drafts=True, s
             try:
                 _run(conf)
                 if search:  # large archives: --no-search keeps the edit loop short
-                    build_index(Path(conf["OUTPUT_PATH"]))
+                    build_index(Path(conf["OUTPUT_PATH"]), item_pages(conf))
             except ContentRefused:
                 print("请按上面的提示修改稿件，保存后会自动重试。")
             except Exception as error:

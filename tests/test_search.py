@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 import pytest
 
 from browser import AXE, CHROMIUM, CHROMIUM_ARGS, SiteServer, require
-from conftest import build, copy_sample, soup, write_item
-from search.index import BUNDLE, build_index
+from conftest import build, copy_sample, settings_for, soup, write_item
+from search.index import BUNDLE, build_index, item_pages
 
 FOUND = re.compile("找到|没有")
 
@@ -23,7 +23,7 @@ def indexed_site(tmp_path_factory):
                "栏目：人事任免\n编号：99999999-9999-4999-8999-999999999999", "候任人员将进行宪法宣誓。")  # fmt: skip
     site = build(content, tmp_path_factory.mktemp("search"), DRAFT_SAVE_AS="drafts/{slug}.html")
     assert (site / "drafts").is_dir() and list((site / "drafts").glob("*99999999*"))
-    stats = build_index(site)
+    stats = build_index(site, item_pages(settings_for(content, site)))
     return site, stats
 
 

@@ -23,11 +23,17 @@ class SearchIndexError(RuntimeError):
     """Pagefind failed; the message is Chinese and names the cause."""
 
 
-def build_index(output: Path) -> IndexStats:
+def item_pages(settings: dict) -> str:
+    """Return the glob of the item pages (the only pages indexed) from ARTICLE_SAVE_AS."""
+    return re.sub(r"\{[^}]*\}", "*", settings["ARTICLE_SAVE_AS"])
+
+
+def build_index(output: Path, pages: str = "**/*.html") -> IndexStats:
     """Index the published items of a built site (only pages marked data-pagefind-body).
 
     Runs the extended Pagefind binary from the pagefind[extended] wheel: only that
-    build segments Chinese, so that 人大 or 主任会议 find anything.
+    build segments Chinese, so that 人大 or 主任会议 find anything. `pages` (a glob,
+    see `item_pages`) spares Pagefind parsing the list pages: a tenth less memory.
     """
     result = subprocess.run(
         [
@@ -36,6 +42,8 @@ def build_index(output: Path) -> IndexStats:
             "pagefind",
             "--site",
             str(output),
+            "--glob",
+            pages,
             "--output-subdir",
             BUNDLE,
             "--silent",

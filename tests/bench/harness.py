@@ -110,10 +110,10 @@ def main(argv: list[str]) -> dict:
     times["render+write items, lists"] -= pelican_feeds
     times["feeds"] += pelican_feeds
     if "--search" in argv:
-        from search.index import build_index
+        from search.index import build_index, item_pages
 
         start = time.perf_counter()
-        stats = build_index(Path(output))
+        stats = build_index(Path(output), item_pages(settings))
         times["search index"] = time.perf_counter() - start
         times["search index MB"] = stats.bytes / 1048576
     # Both processes' peaks (their shared pages counted twice: an upper bound).
