@@ -6,6 +6,7 @@ linear in the number of items (a city archive holds tens of thousands).
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -55,19 +56,22 @@ def related(items: Sequence[Linkable], limit: int = 5, window: int = 30) -> dict
         members.sort(key=lambda i: (i.date, str(i.key)))
         positions[topic] = {m.key: n for n, m in enumerate(members)}
     result = {}
+    stamps = {item.key: item.date.timestamp() for item in items}
     for item in items:
         scores: dict[Hashable, int] = defaultdict(int)
-        dates: dict[Hashable, datetime] = {}
         for topic in item.topics:
             members = by_topic[topic]
             at = positions[topic][item.key]
             for other in members[max(0, at - window) : at + window + 1]:
-                if other.key != item.key:
-                    scores[other.key] += 1
-                    dates[other.key] = other.date
-        ranked = sorted(
-            scores,
-            key=lambda k: (-scores[k], abs((dates[k] - item.date).total_seconds()), str(k)),
-        )
-        result[item.key] = ranked[:limit]
+                scores[other.key] += 1
+        scores.pop(item.key, None)
+        when = stamps[item.key]
+        result[item.key] = [
+            key
+            for key, _ in heapq.nsmallest(
+                limit,
+                scores.items(),
+                key=lambda pair: (-pair[1], abs(stamps[pair[0]] - when), str(pair[0])),
+            )
+        ]
     return result

@@ -6,7 +6,7 @@ import os
 from importlib.metadata import version
 from pathlib import Path
 
-from fast_build.incremental import carry_over, made
+from fast_build.incremental import carry_over, digest, made
 from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
@@ -109,26 +109,26 @@ class TallyGenerator(Generator):
 
     def _exports(self, folder: str, report: dict, site) -> None:
         target = os.path.join(self.output_path, folder)
-        data = to_json(report)
+        # Every export is the report laid out: it is their key (its JSON without a fast
+        # build). The workbook cache then remakes only the periods an edit falls in.
+        inputs = digest(report) or to_json(report)
         makers = {
-            "json": lambda: data,
+            "json": lambda: to_json(report),
             "csv": lambda: to_csv(report, site),
-            # The workbook is all the report says (its JSON), laid out: made again only
-            # when that changes, so an edit remakes the few periods it falls in.
             "xlsx": lambda: (
-                self.workbooks.get(data, lambda: to_xlsx(report, site))
+                self.workbooks.get(inputs, lambda: to_xlsx(report, site))
                 if self.workbooks is not None
                 else to_xlsx(report, site)
             ),
         }
         for fmt, make in makers.items():
             path = os.path.join(target, export_name(report["period"], fmt))
-            key = carry_over(path, data)  # each export is the report (its JSON), laid out
+            key = carry_over(path, inputs)
             if key is not None:
                 write_if_changed(path, make())
                 made(path, key)
             elif fmt == "xlsx" and self.workbooks is not None:
-                self.workbooks.keep(data)  # carried over: its cache entry is still wanted
+                self.workbooks.keep(inputs)  # carried over: its cache entry is still wanted
 
 
 def _charts(report: dict, kind: str) -> list[Markup]:
