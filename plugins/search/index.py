@@ -24,8 +24,12 @@ class SearchIndexError(RuntimeError):
 
 
 def item_pages(settings: dict) -> str:
-    """Return the glob of the item pages (the only pages indexed) from ARTICLE_SAVE_AS."""
-    return re.sub(r"\{[^}]*\}", "*", settings["ARTICLE_SAVE_AS"])
+    """Return the glob of the item pages (the only pages indexed) from ARTICLE_SAVE_AS.
+
+    The home page is in it too, unindexed: Pagefind fails on a site without items
+    if it finds no page at all.
+    """
+    return "{" + re.sub(r"\{[^}]*\}", "*", settings["ARTICLE_SAVE_AS"]) + ",index.html}"
 
 
 def build_index(output: Path, pages: str = "**/*.html") -> IndexStats:
