@@ -19,6 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .config import Entry
+from .output import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -138,14 +139,9 @@ class ParseCache:
             del self.entries[path]
         if not (self.changed or stale):
             return
+        stored = {"fingerprint": self.fingerprint, "entries": self.entries}
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.file.with_suffix(".partial")
-            with open(partial, "wb") as handle:
-                pickle.dump(
-                    {"fingerprint": self.fingerprint, "entries": self.entries}, handle, protocol=5
-                )
-            os.replace(partial, self.file)
+            write_atomically(self.file, pickle.dumps(stored, protocol=5))
         except OSError as error:  # a read-only checkout still builds, only slower
             logger.debug("content cache not written: %s", error)
 
@@ -182,10 +178,7 @@ class DerivedCache:
             pass
         data = make()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            partial = file.with_suffix(".partial")
-            partial.write_bytes(data)
-            os.replace(partial, file)
+            write_atomically(file, data)
         except OSError as error:  # a read-only checkout still builds, only slower
             logger.debug("derived output not cached: %s", error)
         return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def write_if_changed(path: str, data: bytes) -> bool:
@@ -20,3 +21,15 @@ def write_if_changed(path: str, data: bytes) -> bool:
     with open(path, "wb") as handle:
         handle.write(data)
     return True
+
+
+def write_atomically(path, data: bytes) -> None:
+    """Write bytes so that readers see the old file or the new one, never half of one.
+
+    Raises OSError (callers that only keep a cache carry on without it).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)

@@ -35,11 +35,9 @@ def _subclasses(cls) -> list[type]:
     return found
 
 
-def _content(token):
+def _stand_in(*parts):
+    """Names what a content or a tag stands for in digest bytes (never loaded)."""
     raise pickle.UnpicklingError("digests are never loaded")
-
-
-_wrapper = _content
 
 
 class Digester:
@@ -58,15 +56,15 @@ class Digester:
         contents, wrappers = _subclasses(Content), _subclasses(URLWrapper)
 
         def wrapper(value):
-            return _wrapper, (type(value).__name__, value.name, value.slug)
+            return _stand_in, (type(value).__name__, value.name, value.slug)
 
         self._picklers = []
         for level in range(3):
 
             def content(value, level=level):
                 if level == 0:  # named only
-                    return _content, (value.source_path,)
-                return _content, (self.content(value, level - 1),)
+                    return _stand_in, (value.source_path,)
+                return _stand_in, (self.content(value, level - 1),)
 
             table = {**copyreg.dispatch_table}
             table.update({cls: content for cls in contents})

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from pelican.writers import Writer
 
+from content_model.output import write_atomically
+
 from .fingerprint import Digester, Unkeyable, template_names
 
 logger = logging.getLogger(__name__)
@@ -203,12 +205,9 @@ class _Build:
     def finish(self) -> None:
         """Keep this build's pages for the next one; delete what was not carried over."""
         if self.base is not None:
+            stored = {"format": FORMAT, "base": self.base, "pages": self.pages}
             try:
-                self.manifest.parent.mkdir(parents=True, exist_ok=True)
-                partial = self.manifest.with_suffix(".partial")
-                with open(partial, "wb") as handle:
-                    pickle.dump({"format": FORMAT, "base": self.base, "pages": self.pages}, handle)
-                os.replace(partial, self.manifest)
+                write_atomically(self.manifest, pickle.dumps(stored))
             except OSError as error:
                 logger.debug("incremental manifest not written: %s", error)
         if self.aside is not None:
