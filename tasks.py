@@ -10,6 +10,7 @@ import gc
 import logging
 import os
 import shutil
+import signal
 import sys
 import threading
 from datetime import datetime
@@ -116,6 +117,39 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         """Print nothing."""
 
 
+def _serve_apart(server: ThreadingHTTPServer):
+    """Answer requests in a child process; return the function that stops it.
+
+    The builds then run in a process without other threads, which may fork (the items'
+    pages are written by a second process; see plugins/fast_build/parallel.py). The
+    child ends with its parent, even when the parent is killed.
+    """
+    if not hasattr(os, "fork"):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server.shutdown
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        server.timeout = 0.5
+        try:
+            while os.getppid() == parent:
+                server.handle_request()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            os._exit(0)
+    server.socket.close()
+
+    def stop():
+        try:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+
+    return stop
+
+
 @task(
     help={
         "content": "content folder (default: the settings' PATH, content/)",
@@ -160,7 +194,7 @@ def serve(c, content=None, output=None, settings=None, port=8000, drafts=True, s
         raise Exit(
             f"端口 {port} 已被占用，请关闭占用它的程序，或用 --port 换一个端口。", code=1
         ) from None
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stop_serving = _serve_apart(server)
     print(f"预览地址：http://localhost:{port}/  （修改稿件后自动重新生成；按 Ctrl+C 退出）")
     settings_file = os.path.abspath(settings or DEFAULT_SETTINGS)
     try:
@@ -175,7 +209,9 @@ def serve(c, content=None, output=None, settings=None, port=8000, drafts=True, s
                 print(f"构建失败：{error}")
             wait_for_changes(settings_file, conf)
     except KeyboardInterrupt:
-        server.shutdown()
+        pass
+    finally:
+        stop_serving()
 
 
 @task(help={"content": "content folder", "settings": "settings file"})

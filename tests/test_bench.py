@@ -46,8 +46,13 @@ def test_invoke_bench_runs_every_measure_against_vanilla(tmp_path):
     for measure in ("cold full build", "rebuild, nothing changed", "rebuild, one body edited",
                     "rebuild, one item added", "rebuild, one item moved to another column",
                     "invoke tally --year 2025 (cold cache, median of 3)",
-                    "invoke tally --year 2025 (warm cache, median of 3)"):  # fmt: skip
+                    "invoke tally --year 2025 (warm cache, median of 3)",
+                    "edit loop (serve): nothing changed", "edit loop (serve): one body edited",
+                    "edit loop (serve): one item added",
+                    "edit loop (serve): one item moved to another column"):  # fmt: skip
         assert measure in out
     assert "ratio" in out and "Phases of vanilla's cold build" in out
     cold = next(line for line in out.splitlines() if line.startswith("cold full build"))
     assert len(cold.split()) == 8  # ours s, ours MB, vanilla s, vanilla MB, ratio
+    body = next(line for line in out.splitlines() if "loop (serve): one body" in line)
+    assert len(body.split()) == 11 and float(body.split()[-1]) > 0

@@ -209,3 +209,50 @@ def test_cached_and_parallel_records_share_the_sites_declared_entries(tmp_path):
         outlets = {id(o) for r in corpus.items() for o in r.meta["outlets"]}
         names = {o.name for r in corpus.items() for o in r.meta["outlets"]}
         assert len(outlets) == len(names)  # one object per declared outlet
+
+
+def retitle(content):
+    file = content / "news/2025/2025-05-15-river-inspection.md"
+    text = file.read_text(encoding="utf-8-sig")
+    file.write_text(text.replace("视察全区河道", "视察全区河湖", 1), encoding="utf-8")
+
+
+def retag(content):
+    # Other items' related lists and the tag pages change with it.
+    file = content / "news/2025/2025-05-15-river-inspection.md"
+    text = file.read_text(encoding="utf-8-sig")
+    file.write_text(text.replace("Tags: 视察，生态环境", "Tags: 执法检查"), encoding="utf-8")
+
+
+def rename_deputy(content):
+    # An unchanged item names this deputy by id: its page shows the new name.
+    file = content / "deputies/li-ming-baisha.md"
+    text = file.read_text(encoding="utf-8-sig")
+    file.write_text(text.replace("姓名：李明", "姓名：李明远"), encoding="utf-8")
+
+
+def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(tmp_path):
+    # `invoke serve` rebuilds in one long-lived process, reusing the last run's
+    # records, articles and digests: after every kind of edit, in sequence, the site
+    # must still equal a cold build of the same content.
+    from fast_build import session
+
+    content = copy_sample(tmp_path / "content")
+    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    site = build(content, tmp_path / "site", **cache)
+    unchanged = "news/2025/2025-03-12-food-safety-inspection.md"
+    article = session._SESSION.articles[unchanged][2]
+    edits = [edit_body, retitle, retag, rename_deputy, add_item, move_column, delete_item]
+    for edit in edits:
+        edit(content)
+        build(content, tmp_path / "site", **cache)
+        assert session._SESSION.articles[unchanged][2] is article  # reused, not read again
+        cold = build(
+            content,
+            tmp_path / "cold",
+            CONTENT_MODEL={"CACHE": False},
+            FAST_BUILD={"ENABLED": False},
+        )
+        assert site_bytes(site) == site_bytes(cold), edit.__name__
+        shutil.rmtree(cold)
+    assert "李明远" in (site / "news/2026/04/20260416-d376c334.html").read_text(encoding="utf-8")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from conftest import COLUMN_NAMES, SAMPLE, build, settings_for, soup, write_item
 from content_model.corpus import build_corpus, save_as
 from public_site.links import Linkable, neighbours, related
+from public_site.public_site import chinese_date
 
 DAY = datetime(2025, 3, 1)
 
@@ -201,3 +204,11 @@ def test_every_page_has_the_csp_and_nothing_inline_it_would_block(sample_site):
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert all(script.get("src") for script in doc.find_all("script")), page
         assert not doc.find_all(style=True) and not doc.find_all("style"), page
+
+
+@given(st.datetimes(min_value=datetime(1949, 10, 1), max_value=datetime(2100, 12, 31)))
+def test_the_date_filter_writes_what_strftime_wrote(moment):
+    # The theme's cn_date replaced Pelican's strftime filter (which switches the
+    # locale on every call); the pages must not change by a byte.
+    assert chinese_date(moment) == moment.strftime("%Y年%-m月%-d日")
+    assert chinese_date(moment, True) == moment.strftime("%Y年%-m月%-d日 %H:%M")

@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import pickle
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -96,6 +97,20 @@ def _site_entry(setting: str, slug: str):
     raise pickle.UnpicklingError("declared entries load only through a Codec")
 
 
+# What this process already loaded and decoded, by cache file: a long-lived process
+# (invoke serve rebuilding after every save) neither loads the file again nor decodes
+# an unchanged file again; it hands out the very records of its last run.
+_WARM: dict[Path, _Warm] = {}
+
+
+@dataclass
+class _Warm:
+    fingerprint: str
+    entries: dict[str, tuple]
+    decoded: dict[str, tuple[bytes, object]] = field(default_factory=dict)
+    site: object = None  # the registries decoded records point at
+
+
 class ParseCache:
     """What earlier runs read, by content-relative path, as Codec bytes."""
 
@@ -104,16 +119,46 @@ class ParseCache:
         self.fingerprint = _fingerprint(settings)
         # One file per content folder, so building another folder keeps this one's.
         root = hashlib.sha256(str(settings.get("PATH")).encode()).hexdigest()[:12]
-        self.file = Path(folder) / f"content_model-{root}.pickle"
-        self.entries: dict[str, tuple] = {}
+        self.file = Path(folder).resolve() / f"content_model-{root}.pickle"
         self.changed = False
+        warm = _WARM.get(self.file)
+        if warm is None or warm.fingerprint != self.fingerprint:
+            warm = _WARM[self.file] = _Warm(self.fingerprint, self._load())
+        self.entries = warm.entries
+        self._decoded = warm.decoded
+        self._warm = warm
+
+    def site(self, make):
+        """Return the site's registries (`make()` once per settings in this process).
+
+        Records handed out again point at these entries; fresh ones must too.
+        """
+        if self._warm.site is None:
+            self._warm.site = make()
+        return self._warm.site
+
+    def _load(self) -> dict[str, tuple]:
         try:
             with open(self.file, "rb") as handle:
                 stored = pickle.load(handle)
             if stored.get("fingerprint") == self.fingerprint:
-                self.entries = stored["entries"]
+                return stored["entries"]
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError):
             pass  # no cache, or one from another version: start afresh
+        return {}
+
+    def decode(self, path: str, data: bytes, codec: Codec):
+        """Return what `data` (from `get`) stands for: the same object as last run's."""
+        known = self._decoded.get(path)
+        if known is not None and known[0] is data:
+            return known[1]
+        result = codec.loads(data)
+        self._decoded[path] = (data, result)
+        return result
+
+    def remember(self, path: str, data: bytes, result) -> None:
+        """Note that `data` (just `put`) decodes to `result`, for the next run."""
+        self._decoded[path] = (data, result)
 
     def get(self, path: str, stat: os.stat_result, bodies: bool) -> bytes | None:
         """Return what reading the file gave last time, if the file is unchanged."""
@@ -137,6 +182,7 @@ class ParseCache:
         stale = set(self.entries) - present
         for path in stale:
             del self.entries[path]
+            self._decoded.pop(path, None)
         if not (self.changed or stale):
             return
         stored = {"fingerprint": self.fingerprint, "entries": self.entries}

@@ -21,7 +21,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,6 +71,9 @@ class Record:
     html: str
     meta: dict[str, Any]
     lines: dict[str, int]  # field key -> line it was written on
+    # The deputies as written, before resolve_deputies replaced them by references:
+    # a record is handed out again by the next run of a long-lived process.
+    deputies_written: tuple[str, ...] | None = None
 
     @property
     def published(self) -> bool:
@@ -196,7 +199,9 @@ class _Checker:
         self.bodies = bodies
         self.cache = ParseCache(settings) if get_config(settings)["CACHE"] else None
         self.config = get_config(settings)
-        self.site: Site = get_site(settings)
+        self.site: Site = (
+            self.cache.site(partial(get_site, settings)) if self.cache else get_site(settings)
+        )
         site = self.site
         self.codec = Codec([site.groups, site.columns, site.outlets, site.units, site.genres,
                             site.delegations])  # fmt: skip
@@ -225,7 +230,7 @@ class _Checker:
                 stat = None
             cached = self.cache.get(path, stat, self.bodies) if stat and self.cache else None
             if cached is not None:
-                results[path] = self.codec.loads(cached)
+                results[path] = self.cache.decode(path, cached, self.codec)
             else:
                 misses.append((path, kind, stat))
         workers = self.config["WORKERS"] or (os.cpu_count() or 1)
@@ -246,6 +251,7 @@ class _Checker:
             if stat is not None and self.cache is not None and not problems and not recent:
                 data = encoded[index] if encoded else self.codec.dumps(result)
                 self.cache.put(path, stat, self.bodies, data)
+                self.cache.remember(path, data, result)
         return results
 
     def read(self, root: str, path: str, kind: str) -> tuple[Record | None, list, list]:
@@ -677,7 +683,9 @@ def resolve_deputies(corpus: Corpus) -> list[Problem]:
     for record in corpus.items():
         refs = []
         line = record.lines.get("deputies", 0)
-        for written in record.meta.get("deputies", []):
+        if record.deputies_written is None:
+            record.deputies_written = tuple(record.meta.get("deputies", []))
+        for written in record.deputies_written:
             found = [by_id[written]] if written in by_id else by_name.get(written, [])
             if len(found) == 1:
                 refs.append(DeputyRef(found[0].meta["slug"], found[0].meta["name"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pelican import signals
 
-from . import incremental, membership, parallel
+from . import incremental, membership, parallel, session
 
 
 def plan(generators) -> None:
@@ -19,11 +19,14 @@ def finish(pelican) -> None:
         parallel.join()
     finally:
         incremental.finish()
+        session.finish()
 
 
 def register():
     """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
     signals.initialized.connect(incremental.keep_output)
+    signals.initialized.connect(session.begin)
+    signals.article_generator_init.connect(session.attach)
     signals.article_generator_pretaxonomy.connect(membership.speed_up)
     signals.all_generators_finalized.connect(plan)
     signals.get_writer.connect(incremental.get_writer)

@@ -50,7 +50,10 @@ class Digester:
     """
 
     def __init__(self):
-        self._contents: dict[tuple[int, int], bytes] = {}
+        # (id, level) -> what the digest of that content was made from (see content).
+        self._contents: dict[tuple[int, int], _Known] = {}
+        self._checked: set[tuple[int, int]] = set()  # known to hold in this build
+        self._pointed: list[list] = []  # contents the digest being made points to
         # id -> (the list, its digest): holding the list keeps its id from being reused.
         self._lists: dict[int, tuple[object, bytes]] = {}
         contents, wrappers = _subclasses(Content), _subclasses(URLWrapper)
@@ -64,7 +67,10 @@ class Digester:
             def content(value, level=level):
                 if level == 0:  # named only
                     return _stand_in, (value.source_path,)
-                return _stand_in, (self.content(value, level - 1),)
+                digest = self.content(value, level - 1)
+                if self._pointed:
+                    self._pointed[-1].append((value, level - 1, digest))
+                return _stand_in, (digest,)
 
             table = {**copyreg.dispatch_table}
             table.update({cls: content for cls in contents})
@@ -91,6 +97,8 @@ class Digester:
 
     def digest(self, value) -> bytes:
         """Return a digest of everything of `value` a template can read."""
+        if isinstance(value, Content):  # an item's own page: its digest, as it is kept
+            return self.content(value, 1)
         if isinstance(value, list) and len(value) > 8:
             # Long lists (every item of a column or a tag) are handed to many pages.
             known = self._lists.get(id(value))
@@ -104,15 +112,58 @@ class Digester:
 
         Contents it points to are digested at the level below; at level 0 they are
         named only (a related item's title shows, not the related item's neighbours).
+        A digest made in an earlier build of this process is reused for the same
+        object when its attributes compare equal to what they were (one level deep)
+        and the contents it points to still have the digests they had.
         """
         key = (id(content), level)
-        found = self._contents.get(key)
-        if found is None:
-            attributes = vars(content)
-            own = {k: attributes[k] for k in sorted(attributes) if k not in _SHARED_ATTRIBUTES}
-            found = _hash(type(content).__qualname__.encode() + self._bytes(own, level))
-            self._contents[key] = found
-        return found
+        known = self._contents.get(key)
+        if known is not None and key in self._checked:
+            return known.digest
+        attributes = vars(content)
+        own = {k: attributes[k] for k in sorted(attributes) if k not in _SHARED_ATTRIBUTES}
+        if (
+            known is not None
+            and known.attributes == own
+            and all(self.content(c, lv) == d for c, lv, d in known.pointed)
+        ):
+            self._checked.add(key)
+            return known.digest
+        self._pointed.append(pointed := [])
+        try:
+            digest = _hash(type(content).__qualname__.encode() + self._bytes(own, level))
+        finally:
+            self._pointed.pop()
+        self._contents[key] = _Known(content, _shallow_copy(own), pointed, digest)
+        self._checked.add(key)
+        return digest
+
+    def begin(self) -> None:
+        """Start a build: what earlier builds digested is checked again before use."""
+        self._checked = set()
+        self._lists = {}
+
+    def prune(self) -> None:
+        """Forget the contents this build did not digest (deleted, or changed)."""
+        self._contents = {k: v for k, v in self._contents.items() if k in self._checked}
+        self._lists = {}
+
+
+class _Known:
+    """A content's digest at one level, and what it was made from."""
+
+    __slots__ = ("content", "attributes", "pointed", "digest")
+
+    def __init__(self, content, attributes: dict, pointed: list, digest: bytes):
+        self.content = content  # held: its id is not reused while it is known
+        self.attributes = attributes
+        self.pointed = pointed  # (content, level, digest) of the contents it points to
+        self.digest = digest
+
+
+def _shallow_copy(attributes: dict) -> dict:
+    # Lists and dicts are copied: one changed in place then compares unequal.
+    return {k: (v.copy() if type(v) in (list, dict, set) else v) for k, v in attributes.items()}
 
 
 def _hash(data: bytes) -> bytes:

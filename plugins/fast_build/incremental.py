@@ -28,7 +28,8 @@ from pelican.writers import Writer
 
 from content_model.output import write_atomically
 
-from .fingerprint import Digester, Unkeyable, template_names
+from . import session
+from .fingerprint import Unkeyable, template_names
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ _LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "nh3")
 _ROOT = Path(__file__).resolve().parents[1]  # the plugins folder: all our code
 
 _BUILD: _Build | None = None
+_UNDEFINED = object()
 
 
 def get_config(settings: dict) -> dict:
@@ -68,18 +70,17 @@ class _Build:
         site = origin or self.output
         digest = hashlib.sha256(str(site).encode()).hexdigest()[:12]
         self.manifest = Path(settings.get("CACHE_PATH") or "cache") / f"incremental-{digest}.pickle"
-        self.digester = Digester()
+        self.digester = session.digester()
         self.pages: dict[str, tuple[bytes, list]] = {}
         self.previous: dict[str, tuple[bytes, list]] = {}
-        self.names: dict[str, frozenset[str] | None] = {}
+        # Template -> the names it reads: the theme is in the global key, so a
+        # long-lived process keeps them from one run to the next.
+        self.names: dict[str, tuple[str, ...] | None] = session.template_names()
+        self.shared: dict[tuple, tuple] = {}
         self.recording: list[str] | None = None
         self.made_dirs: set[str] = set()
         self.aside: Path | None = None
-        try:
-            self.base = _global_key(settings)
-        except Unkeyable as error:
-            logger.debug("incremental build off: settings hold %s", error)
-            self.base = None
+        self.base = session.run_base()
         if self.base is not None:
             try:
                 with open(self.manifest, "rb") as handle:
@@ -118,33 +119,47 @@ class _Build:
             for known in ("articles", "dates"):
                 if known in kwargs:
                     hasher.update(known.encode() + digest(kwargs[known]))
-            for variable in sorted(names):
+            hasher.update(self._shared_part(env, names, context, kwargs))
+            for variable in names:
                 if variable in kwargs:
-                    value = kwargs[variable]
-                elif variable in context:
-                    value = context[variable]
-                elif variable in env.globals:
-                    value = env.globals[variable]
-                    if callable(value):  # a function's code is in the base key
-                        hasher.update(f"{variable}=function\0".encode())
-                        continue
-                else:
-                    hasher.update(f"{variable}=undefined\0".encode())
-                    continue
-                hasher.update(variable.encode() + b"=" + digest(value))
+                    hasher.update(variable.encode() + b"=" + digest(kwargs[variable]))
             return hasher.digest()
         except Unkeyable as error:
             logger.debug("%s is rendered every time: %s", name, error)
             return None
 
-    def template_reads(self, env, template: str) -> frozenset[str]:
-        """Return the context names a template (and all it includes) reads; cached."""
-        if template not in self.names:  # every generator's environment has the same loader
+    def _shared_part(self, env, names: tuple[str, ...], context: dict, kwargs: dict) -> bytes:
+        """Digest what a page reads from the shared context (not its own arguments).
+
+        Thousands of pages (every item's) read the same context values: their digest
+        is made once, and made again only if one of the values is another object.
+        """
+        read = tuple(v for v in names if v not in kwargs)
+        values = tuple(context[v] if v in context else env.globals.get(v, _UNDEFINED) for v in read)
+        memo_key = (read, id(context))
+        known = self.shared.get(memo_key)
+        if known is not None and all(a is b for a, b in zip(known[0], values, strict=True)):
+            return known[1]
+        hasher = hashlib.blake2b(digest_size=16)
+        for variable, value in zip(read, values, strict=True):
+            if value is _UNDEFINED:
+                hasher.update(f"{variable}=undefined\0".encode())
+            elif variable not in context and callable(value):
+                hasher.update(f"{variable}=function\0".encode())  # its code: the base key
+            else:
+                hasher.update(variable.encode() + b"=" + self.digester.digest(value))
+        self.shared[memo_key] = (values, hasher.digest(), context)  # held: ids stay theirs
+        return self.shared[memo_key][1]
+
+    def template_reads(self, env, template: str) -> tuple[str, ...]:
+        """Return the context names a template (and all it includes) reads, sorted."""
+        names = self.names.get(template, _UNDEFINED)
+        if names is _UNDEFINED:  # every generator's environment has the same loader
             try:
-                self.names[template] = frozenset(template_names(env, template)[1])
+                names = tuple(sorted(template_names(env, template)[1]))
             except Unkeyable:
-                self.names[template] = None
-        names = self.names[template]
+                names = None
+            self.names[template] = names
         if names is None:
             raise Unkeyable(f"template {template}")
         return names
@@ -167,27 +182,28 @@ class _Build:
         if old is None or old[0] != key:
             return False
         files = old[1]
+        source, output = str(self.source), str(self.output)
         for relative, size, mtime in files:
             try:
-                stat = os.stat(self.source / relative)
+                stat = os.stat(f"{source}/{relative}")
             except OSError:
                 return False
             if stat.st_size != size or stat.st_mtime_ns != mtime:
                 return False
-        if self.source != self.output:
+        if source != output:
             for relative, _, _ in files:
-                target = self.output / relative
-                folder = str(target.parent)
+                target = f"{output}/{relative}"
+                folder = os.path.dirname(target)
                 if folder not in self.made_dirs:
                     os.makedirs(folder, exist_ok=True)
                     self.made_dirs.add(folder)
                 if self.link:
-                    os.link(self.source / relative, target)
+                    os.link(f"{source}/{relative}", target)
                 else:
-                    os.rename(self.source / relative, target)
+                    os.rename(f"{source}/{relative}", target)
         if writer is not None:
             for relative, _, _ in files:
-                writer._written_files.add(str(self.output / relative))  # Pelican's check
+                writer._written_files.add(f"{output}/{relative}")  # Pelican's check
         self.pages[name] = old
         return True
 
@@ -222,7 +238,7 @@ def _cleans(settings: dict, content: str, output: Path) -> bool:
     return os.path.commonpath([real_out]) != os.path.commonpath([real_out, real_content])
 
 
-def _global_key(settings: dict) -> bytes:
+def global_key(settings: dict) -> bytes:
     """Digest what every page depends on: code, theme, libraries, settings."""
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(repr([FORMAT, *(version(name) for name in _LIBRARIES)]).encode())

@@ -115,10 +115,21 @@ class _Assets:
         return asset_url(self.settings, path)
 
 
+def chinese_date(date, with_time: bool = False) -> str:
+    """Format a date as 2025年3月5日 (and 09:30): the ``cn_date`` template filter.
+
+    Pelican's ``strftime`` filter switches the process's locale around every call: a
+    tenth of rendering a list page of twenty items.
+    """
+    text = f"{date.year}年{date.month}月{date.day}日"
+    return f"{text} {date.hour:02d}:{date.minute:02d}" if with_time else text
+
+
 def add_asset_function(generator) -> None:
-    """Give every template ``asset(path)`` and the site's absolute address."""
+    """Give every template ``asset(path)``, ``cn_date`` and the site's absolute address."""
     generator.env.globals["asset"] = _Assets(generator.settings)
     generator.env.globals["SITE_ORIGIN"] = site_origin(generator.settings)
+    generator.env.filters["cn_date"] = chinese_date
 
 
 def get_generators(pelican):

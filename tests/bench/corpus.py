@@ -9,6 +9,7 @@ reads (English keys), so both are built from one corpus.
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -121,3 +122,32 @@ def write(folder: Path, items: int, settings: dict, seed: int = 2026) -> dict:
         )
         paths.append(name)
     return {"ours": ours, "vanilla": vanilla, "paths": paths, "columns": columns}
+
+
+EDITS = ("body", "add", "column")
+
+
+def apply_edit(news: Path, kind: str, paths: list[str], columns: list[str], n: int = 0) -> None:
+    """Make one edit of `kind` to the items under `news` (either twin; the n-th of its kind).
+
+    body: append a sentence to the middle item; add: copy it as a new item (fresh id
+    and slug); column: move an item a third of the way in to the next column.
+    """
+    middle = news / paths[len(paths) // 2]
+    if kind == "body":
+        with open(middle, "a", encoding="utf-8") as handle:
+            handle.write("\n会议还研究了其他事项。\n")
+    elif kind == "add":
+        text = middle.read_text(encoding="utf-8")
+        fresh = str(uuid.UUID(int=random.Random(f"added-{n}").getrandbits(128), version=4))
+        text = re.sub(r"编号：\S+", "编号：" + fresh, text)
+        text = re.sub(r"Slug: \S+", "Slug: added-" + fresh[:8], text)
+        middle.with_name(f"added-{n}.md").write_text(text, encoding="utf-8")
+    elif kind == "column":
+        target = news / paths[len(paths) // 3]
+        text = target.read_text(encoding="utf-8")
+        old = re.search(r"(?:栏目：|Category: )(\S+)", text).group(1)
+        new = columns[(columns.index(old) + 1) % len(columns)]
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    else:
+        raise ValueError(kind)

@@ -1,7 +1,11 @@
 """Run one Pelican build and report wall time per phase and peak memory, as JSON.
 
 Run as a separate process by ``invoke bench``, so each build's peak memory is its own:
-    python tests/bench/harness.py SETTINGS CONTENT OUTPUT [--cache] [--search]
+    python tests/bench/harness.py SETTINGS CONTENT OUTPUT [--cache] [--search] [--loop SPEC]
+
+With ``--loop``, builds as the preview does (``invoke serve``; Pelican's own
+``--autoreload`` for vanilla): one long-lived process, a first build, then a rebuild
+after each edit SPEC (a JSON file) lists, each timed.
 """
 
 from __future__ import annotations
@@ -102,6 +106,9 @@ def main(argv: list[str]) -> dict:
                 times["render+write items, lists"] += time.perf_counter() - start
 
         parallel.join = join
+    if "--loop" in argv:
+        return _loop(settings, json.loads(Path(argv[argv.index("--loop") + 1]).read_text()),
+                     vanilla=parallel is None)  # fmt: skip
     start = time.perf_counter()
     pelican.Pelican(settings).run()
     total = time.perf_counter() - start
@@ -123,6 +130,32 @@ def main(argv: list[str]) -> dict:
         "phases": dict(times),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + writer_mb,
         "children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
+def _loop(settings: dict, spec: dict, vanilla: bool) -> dict:
+    """Build as a preview session does; time each rebuild after an edit (see module)."""
+    import fast_build.parallel as parallel  # noqa: PLC0415 - importable once plugins are on the path
+    import pelican
+
+    from tests.bench.corpus import apply_edit
+
+    instance = pelican.Pelican(settings)  # vanilla's --autoreload runs this one again
+    times, child_peak = {}, 0.0
+    news = Path(settings["PATH"]) / "news"
+    for n, kind in enumerate(["first", *spec["kinds"]]):
+        if kind not in ("first", "nothing"):
+            apply_edit(news, kind, spec["paths"], spec["columns"], spec["start"] + n)
+        start = time.perf_counter()
+        if vanilla:
+            instance.run()
+        else:  # invoke serve makes a Pelican for every run, from the same settings
+            pelican.Pelican(settings).run()
+        times[kind] = time.perf_counter() - start
+        child_peak = max(child_peak, parallel.last_child_peak_mb)
+    return {
+        "loop": times,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + child_peak,
     }
 
 

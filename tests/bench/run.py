@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
+from .corpus import EDITS, apply_edit
 from .corpus import write as write_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +30,19 @@ atexit.register(lambda: print("peak_mb=%.1f" % (max(
 ) / 1024), file=sys.stderr))
 program.run(["invoke", *sys.argv[1:]])
 """
+
+
+LOOP_LABELS = ["edit loop (serve): first build in the process",
+               "edit loop (serve): nothing changed", "edit loop (serve): one body edited",
+               "edit loop (serve): one item added",
+               "edit loop (serve): one item moved to another column"]  # fmt: skip
+
+
+def _row(label: str, seconds: float, mb: float, vanilla_s: float | None, vanilla_mb: float | None):
+    line = f"{label:52} {seconds:8.1f} {mb:8.0f}"
+    if vanilla_s:
+        line += f" {vanilla_s:10.1f} {vanilla_mb:11.0f} {seconds / vanilla_s:6.2f}"
+    return line
 
 
 class BenchError(RuntimeError):
@@ -68,6 +80,7 @@ def run(
                 str(corpus["vanilla"]),
                 str(base / "out-vanilla"),
                 "--cache",
+                *flags,
             ]
         result = subprocess.run(
             [sys.executable, str(harness), *args], capture_output=True, text=True
@@ -77,24 +90,8 @@ def run(
         return json.loads(result.stdout.strip().splitlines()[-1])
 
     def edit(kind):
-        middle = corpus["paths"][len(corpus["paths"]) // 2]
         for system in ("ours", "vanilla"):
-            folder = corpus[system] / "news"
-            if kind == "body":
-                with open(folder / middle, "a", encoding="utf-8") as handle:
-                    handle.write("\n会议还研究了其他事项。\n")
-            elif kind == "add":
-                text = (folder / middle).read_text(encoding="utf-8")
-                fresh = str(uuid.uuid4())
-                text = re.sub(r"编号：\S+", "编号：" + fresh, text)
-                text = re.sub(r"Slug: \S+", "Slug: added-" + fresh[:8], text)
-                (folder / middle).with_name("added.md").write_text(text, encoding="utf-8")
-            else:
-                target = folder / corpus["paths"][len(corpus["paths"]) // 3]
-                text = target.read_text(encoding="utf-8")
-                old = re.search(r"(?:栏目：|Category: )(\S+)", text).group(1)
-                new = corpus["columns"][(corpus["columns"].index(old) + 1) % len(corpus["columns"])]
-                target.write_text(text.replace(old, new, 1), encoding="utf-8")
+            apply_edit(corpus[system] / "news", kind, corpus["paths"], corpus["columns"])
 
     measures = [("cold full build", None), ("rebuild, nothing changed", None),
                 ("rebuild, one body edited", "body"), ("rebuild, one item added", "add"),
@@ -110,6 +107,19 @@ def run(
             f"  {label}: ours {ours['total']:.1f} s"
             + (f", vanilla {theirs['total']:.1f} s" if theirs else "")
         )
+    # The edit loop as editors have it: one long-lived process rebuilding after each
+    # save (invoke serve; vanilla: pelican --autoreload), timed per rebuild.
+    loop_rows = []
+    if only != "tally":
+        spec = base / "loop.json"
+        kinds = ["nothing", *EDITS]
+        spec.write_text(json.dumps({"kinds": kinds, "paths": corpus["paths"],
+                                    "columns": corpus["columns"], "start": 1}))  # fmt: skip
+        ours_loop = run("ours", "--loop", str(spec))
+        theirs_loop = run("vanilla", "--loop", str(spec)) if vanilla else None
+        for kind, label in zip(["first", *kinds], LOOP_LABELS, strict=True):
+            loop_rows.append((label, ours_loop, theirs_loop, kind))
+        print("  edit loop: ours " + ", ".join(f"{k} {ours_loop['loop'][k]:.1f} s" for k in kinds))
     # invoke tally cold (an empty parse cache) and warm (the cache a build leaves).
     tally_settings = base / "tally_settings.py"
     tally_settings.write_text(
@@ -153,10 +163,11 @@ def run(
         f"{'measure':52} {'ours s':>8} {'ours MB':>8} {'vanilla s':>10} {'vanilla MB':>11} {'ratio':>6}"
     )
     for label, ours, theirs in rows:
-        line = f"{label:52} {ours['total']:8.1f} {ours['peak_mb']:8.0f}"
-        if theirs:
-            line += f" {theirs['total']:10.1f} {theirs['peak_mb']:11.0f} {ours['total'] / theirs['total']:6.2f}"
-        print(line)
+        print(_row(label, ours["total"], ours["peak_mb"], theirs and theirs["total"],
+                   theirs and theirs["peak_mb"]))  # fmt: skip
+    for label, ours, theirs, kind in loop_rows:
+        print(_row(label, ours["loop"][kind], ours["peak_mb"], theirs and theirs["loop"][kind],
+                   theirs and theirs["peak_mb"]))  # fmt: skip
     print_tally()
     print("\nPhases of our cold build (s):")
     for phase, seconds in sorted(rows[0][1]["phases"].items(), key=lambda kv: -kv[1]):

@@ -1,0 +1,157 @@
+"""What a long-lived build process (``invoke serve``) keeps from one run to the next.
+
+An editor's preview rebuilds after every save, in the same process. Most of such a
+rebuild would make again what the last run made from files that did not change:
+Pelican's article objects, and the digests the page keys are made of. Both are kept
+here, and neither is handed out unchecked:
+
+- an article is reused only for the very record the content check handed out for
+  an unchanged file (see content_model.cache), with the same metadata, under the
+  same code, theme and settings (the build's global key);
+- a digest is reused only for the same object with the same attributes (compared
+  one level deep) and the same digests of the contents it points to
+  (fingerprint.Digester).
+
+A new process (``invoke build``) starts empty and builds exactly as before. Pelican
+memoizes each content's rendered body and summary in one class-wide table; after a
+run, the entries of contents no longer in the site are dropped (Pelican never drops
+them: a long preview session would otherwise keep every run's articles).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from pelican.contents import Content
+
+from content_model.content_model import CONTEXT_KEY
+
+from .fingerprint import Digester, Unkeyable
+
+logger = logging.getLogger(__name__)
+
+
+class _Session:
+    def __init__(self, base: bytes | None):
+        self.base = base
+        self.digester = Digester()
+        # source path -> (the record, its metadata as it was, the article made from it)
+        self.articles: dict[str, tuple[object, dict, Content]] = {}
+        self.template_names: dict[str, tuple[str, ...] | None] = {}
+
+
+_SESSION: _Session | None = None
+_RUN_BASE: bytes | None = None  # this run's global key, once computed
+
+
+def begin(pelican) -> None:
+    """Start a run (initialized): keep the last run's objects if the global key holds."""
+    global _SESSION, _RUN_BASE
+    from .incremental import get_config, global_key  # noqa: PLC0415 - it imports this module
+
+    _RUN_BASE = None
+    if not get_config(pelican.settings)["ENABLED"]:
+        return  # a build without the plugin leaves the session for the next one
+    try:
+        _RUN_BASE = global_key(pelican.settings)
+    except Unkeyable as error:
+        logger.debug("incremental build off: settings hold %s", error)
+        return
+    if _SESSION is None or _SESSION.base != _RUN_BASE:
+        _SESSION = _Session(_RUN_BASE)
+    _SESSION.digester.begin()
+
+
+def run_base() -> bytes | None:
+    """Return this run's global key (code, theme, libraries, settings), or None."""
+    return _RUN_BASE
+
+
+def _current() -> _Session | None:
+    return _SESSION if _RUN_BASE is not None and _SESSION is not None else None
+
+
+def digester() -> Digester:
+    """Return the digester of this run (the session's, with what it already knows)."""
+    session = _current()
+    return session.digester if session is not None else Digester()
+
+
+def template_names() -> dict:
+    """Return where to keep which names each template reads (kept while the key holds)."""
+    session = _current()
+    return session.template_names if session is not None else {}
+
+
+def reuse_articles(generator) -> None:
+    """Hand the last run's articles back to Pelican for unchanged records.
+
+    Connected to article_generator_init; uses the hooks of Pelican's own content
+    cache (get_cached_data, cache_data), which it otherwise leaves unused here.
+    """
+    session = _current()
+    if session is None:
+        return
+    kept = session.articles
+    fresh: dict[str, tuple[object, dict, Content]] = {}
+
+    def get_cached_data(path, default=None):
+        corpus = generator.context.get(CONTEXT_KEY)
+        record = corpus.records.get(path) if corpus is not None else None
+        known = kept.get(path)
+        if record is None or known is None or known[0] is not record or known[1] != record.meta:
+            return default
+        article = known[2]
+        article._context = generator.context
+        article.settings = generator.settings
+        if _links_elsewhere(article):  # its body's links depend on other contents
+            _forget_rendered({id(article)})
+        fresh[path] = known
+        return article
+
+    def cache_data(path, article):
+        corpus = generator.context.get(CONTEXT_KEY)
+        record = corpus.records.get(path) if corpus is not None else None
+        if record is not None:
+            fresh[path] = (record, _snapshot(record.meta), article)
+
+    generator.get_cached_data = get_cached_data
+    generator.cache_data = cache_data
+    session.articles = fresh  # what this run does not read again is let go
+
+
+_INTRASITE = re.compile(r"\{(?:filename|static|attach|category|tag|author|index)\}|\|\w+\|")
+
+
+def _links_elsewhere(article: Content) -> bool:
+    return bool(_INTRASITE.search(getattr(article, "_content", "") or ""))
+
+
+def _snapshot(meta: dict) -> dict:
+    return {k: (v.copy() if type(v) in (list, dict, set) else v) for k, v in meta.items()}
+
+
+def _forget_rendered(ids: set[int] | None, keep: bool = False) -> None:
+    """Drop Pelican's memoized bodies/summaries of the contents `ids` (or of all others)."""
+    for name in ("get_content", "get_summary"):
+        memo = getattr(Content.__dict__.get(name), "cache", None)
+        if not memo:
+            continue
+        for args in list(memo):
+            if (id(args[0]) in ids) != keep:
+                del memo[args]
+
+
+def finish() -> None:
+    """After a run: let go of what the next one cannot reuse."""
+    session = _SESSION
+    live = {id(known[2]) for known in session.articles.values()} if session else set()
+    _forget_rendered(live, keep=True)
+    if _current() is not None:
+        session.digester.prune()
+
+
+def attach(generator) -> None:
+    """Give a generator the session's hooks (article_generator_init receiver)."""
+    reuse_articles(generator)
