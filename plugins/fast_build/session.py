@@ -105,7 +105,7 @@ def reuse_articles(generator) -> None:
         article = known[2]
         article._context = generator.context
         article.settings = generator.settings
-        if _links_elsewhere(article):  # its body's links depend on other contents
+        if links_elsewhere(article):  # its body's links depend on other contents
             _forget_rendered({id(article)})
         fresh[path] = known
         return article
@@ -124,7 +124,8 @@ def reuse_articles(generator) -> None:
 _INTRASITE = re.compile(r"\{(?:filename|static|attach|category|tag|author|index)\}|\|\w+\|")
 
 
-def _links_elsewhere(article: Content) -> bool:
+def links_elsewhere(article: Content) -> bool:
+    """Return whether the body links to other contents (its HTML depends on theirs)."""
     return bool(_INTRASITE.search(getattr(article, "_content", "") or ""))
 
 

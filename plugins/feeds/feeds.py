@@ -6,6 +6,7 @@ import dataclasses
 import os
 
 from fast_build.incremental import carry_over, digest, made
+from fast_build.session import links_elsewhere
 from pelican import signals
 from pelican.generators import Generator
 
@@ -39,6 +40,50 @@ def _item(article, domain: str, group_slugs: dict[str, str]) -> FeedItem:
     )
 
 
+# A long-lived preview process keeps, per article object, the feed item made of it,
+# and per item its digest: an article Pelican made afresh (its file changed) is
+# another object, and a reused one is checked for another metadata or body object.
+_MADE: dict[int, tuple] = {}  # id -> (article, metadata, body, domain and groups, item)
+_DIGESTS: dict[int, tuple[FeedItem, bytes]] = {}  # id -> (item, digest)
+
+
+def _items(articles: list, domain: str, group_slugs: dict[str, str]) -> list[FeedItem]:
+    global _MADE
+    made_now, items = {}, []
+    for article in articles:
+        known = _MADE.get(id(article))
+        if (
+            known is None
+            or known[0] is not article
+            or known[1] is not article.metadata
+            or known[2] is not article._content
+            or known[3] != (domain, group_slugs)
+            or links_elsewhere(article)
+        ):
+            item = _item(article, domain, group_slugs)
+            known = (article, article.metadata, article._content, (domain, group_slugs), item)
+        made_now[id(article)] = known
+        items.append(known[4])
+    _MADE = made_now
+    return items
+
+
+def _digests(feeds: list[Feed]) -> dict[int, bytes]:
+    """Return each item's digest by id (an item kept from the last run keeps its own)."""
+    global _DIGESTS
+    found = {}
+    for feed in feeds:
+        for item in feed.items:
+            if id(item) in found:
+                continue
+            known = _DIGESTS.get(id(item))
+            if known is None or known[0] is not item:
+                known = (item, digest(item))
+            found[id(item)] = known
+    _DIGESTS = {k: v for k, v in found.items() if v[1]}  # b"": no incremental build
+    return {k: v[1] for k, v in found.items()}
+
+
 class FeedsGenerator(Generator):
     """Plan the feeds once the articles are read; write them and the 订阅 page."""
 
@@ -49,7 +94,7 @@ class FeedsGenerator(Generator):
         self.publisher = self.settings.get("PUBLISHER") or self.settings["SITENAME"]
         site = get_site(self.settings)
         group_slugs = {c.name: site.groups.find(c.group).slug for c in site.columns}
-        items = [_item(a, self.domain, group_slugs) for a in self.context.get("articles", [])]
+        items = _items(self.context.get("articles", []), self.domain, group_slugs)
         self.feeds = plan(
             items,
             self.settings["SITENAME"],
@@ -70,7 +115,7 @@ class FeedsGenerator(Generator):
         """Write every feed document, its archives, and the 订阅 page."""
         folder, length = self.config["FOLDER"], int(self.config["LENGTH"])
         # Each item is in several documents: digest it once, for carrying documents over.
-        digests = {id(item): digest(item) for feed in self.feeds for item in feed.items}
+        digests = _digests(self.feeds)
         for feed in self.feeds:
             current, pages = split(feed.items, length)
             documents = [(0, current)] + [(n, page) for n, page in enumerate(pages, 1)]

@@ -34,17 +34,33 @@ def link_items(generator) -> None:
         )
         for a in articles
     ]
-    pairs = neighbours(records)
+    pairs, related_keys = _links(records)
     for key, (older, newer) in pairs.items():
         article = by_key[key]
         article.older_in_column = by_key.get(older)
         article.newer_in_column = by_key.get(newer)
-    for key, others in related(records).items():
+    for key, others in related_keys.items():
         by_key[key].related_items = [by_key[k] for k in others]
     generator.context["home"] = home(generator.settings, articles)
     # What the navigation needs, apart from the items themselves: an edit to an item
     # then leaves every other page's navigation, and so the page, unchanged.
     generator.context["columns_with_items"] = sorted({a.column.slug for a in articles})
+
+
+_LAST_LINKS: tuple[list[Linkable], dict, dict] | None = None
+
+
+def _links(records: list[Linkable]) -> tuple[dict, dict]:
+    """Return (neighbours, related) of the records; the last run's when they are equal.
+
+    A long-lived preview process rebuilds after every save; an edit to a body, the
+    commonest, leaves every item's date, column, tags and deputies as they were.
+    """
+    global _LAST_LINKS
+    if _LAST_LINKS is not None and _LAST_LINKS[0] == records:
+        return _LAST_LINKS[1], _LAST_LINKS[2]
+    _LAST_LINKS = (records, neighbours(records), related(records))
+    return _LAST_LINKS[1], _LAST_LINKS[2]
 
 
 def home(settings: dict, articles: list) -> dict:

@@ -38,8 +38,23 @@ def export_name(key: str, fmt: str) -> str:
     return f"tally-{key}.{fmt}"
 
 
+# year -> (what its reports were counted from, the reports): a long-lived preview
+# process counts again only the years an edit touched.
+_COUNTED: dict[int, tuple[tuple, dict]] = {}
+
+
 class TallyGenerator(Generator):
     """Write /tally/, a page per year, quarter and month, and their exports."""
+
+    def _count(self, year: int, near: list, spans: list, config: dict, site, as_of) -> dict:
+        inputs = (near, [s.key for s in spans], as_of, repr(config),
+                  repr([self.settings.get(key) for key in EXPORT_SETTINGS]))  # fmt: skip
+        known = _COUNTED.get(year)
+        if known is not None and known[0] == inputs:
+            return known[1]
+        reports = {s.key: count(near, s, config, site, as_of) for s in spans}
+        _COUNTED[year] = (inputs, reports)
+        return reports
 
     def generate_output(self, writer):
         """Count every period from the checked corpus and write pages and exports."""
@@ -64,7 +79,7 @@ class TallyGenerator(Generator):
             spans = [s for s in periods_of(year) if s.start <= as_of]
             # A year's reports read its own items and, to compare, the year before's.
             near = by_year.get(year - 1, []) + by_year[year]
-            reports = {s.key: count(near, s, config, site, as_of) for s in spans}
+            reports = self._count(year, near, spans, config, site, as_of)
             years.append(reports[str(year)])
             for span in spans:
                 report = reports[span.key]
