@@ -357,6 +357,11 @@ def made(path: str, key: bytes) -> None:
         _BUILD.record(name, key, [path])
 
 
+def carries_over() -> bool:
+    """Return whether this build has a last build's pages to carry over."""
+    return _BUILD is not None and bool(_BUILD.previous)
+
+
 def written_pages() -> dict:
     """Return the pages this build wrote or carried over so far (for a forked writer)."""
     return _BUILD.pages if _BUILD is not None else {}

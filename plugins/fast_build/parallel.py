@@ -47,7 +47,8 @@ def split(generators) -> None:
         _CHILD = None
     if not generators or not incremental.get_config(generators[0].settings)["PARALLEL"]:
         return
-    if not _possible():
+    if not _possible() or incremental.carries_over():
+        # A rebuild renders few pages: copying the process costs more than it saves.
         return
     articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
     if articles is None:
