@@ -26,7 +26,7 @@ def register():
     """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
     signals.initialized.connect(incremental.keep_output)
     signals.initialized.connect(session.begin)
-    signals.article_generator_init.connect(session.attach)
+    signals.article_generator_init.connect(session.reuse_articles)
     signals.article_generator_pretaxonomy.connect(membership.speed_up)
     signals.all_generators_finalized.connect(plan)
     signals.get_writer.connect(incremental.get_writer)

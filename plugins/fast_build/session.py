@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
 from pelican.contents import Content
 
@@ -126,7 +127,14 @@ _INTRASITE = re.compile(r"\{(?:filename|static|attach|category|tag|author|index)
 
 def links_elsewhere(article: Content) -> bool:
     """Return whether the body links to other contents (its HTML depends on theirs)."""
-    return bool(_INTRASITE.search(getattr(article, "_content", "") or ""))
+    return _links_in(getattr(article, "_content", "") or "")
+
+
+# Asked for every article on every run (here and by the feeds): a body kept from the
+# last run is the same string, whose hash Python keeps, so it is scanned once.
+@lru_cache(maxsize=65536)
+def _links_in(body: str) -> bool:
+    return _INTRASITE.search(body) is not None
 
 
 def _snapshot(meta: dict) -> dict:
@@ -151,8 +159,3 @@ def finish() -> None:
     _forget_rendered(live, keep=True)
     if _current() is not None:
         session.digester.prune()
-
-
-def attach(generator) -> None:
-    """Give a generator the session's hooks (article_generator_init receiver)."""
-    reuse_articles(generator)
