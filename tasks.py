@@ -182,9 +182,11 @@ def serve(c, content=None, output=None, settings=None, port=8000, drafts=True, s
     from pelican.utils import wait_for_changes
 
     from content_model.problems import ContentRefused
+    from fast_build.session import settle
     from search.index import build_index, item_pages
 
     conf = _settings(settings, content, output, **_preview(drafts))
+    conf["FAST_BUILD"] = {**(conf.get("FAST_BUILD") or {}), "PREVIEW": True}
     init_logging(level=logging.WARNING)
     Path(conf["OUTPUT_PATH"]).mkdir(parents=True, exist_ok=True)
     handler = partial(_QuietHandler, directory=conf["OUTPUT_PATH"])
@@ -207,6 +209,7 @@ def serve(c, content=None, output=None, settings=None, port=8000, drafts=True, s
                 print("请按上面的提示修改稿件，保存后会自动重试。")
             except Exception as error:
                 print(f"构建失败：{error}")
+            settle()  # while the editor reads the page: the next run starts lighter
             wait_for_changes(settings_file, conf)
     except KeyboardInterrupt:
         pass

@@ -63,3 +63,40 @@ def test_a_page_changed_in_the_output_is_made_again(tmp_path):
     page.write_bytes(good + b"<!-- tampered -->")
     build(SAMPLE, tmp_path / "site", **cache)
     assert page.read_bytes() == good
+
+
+def test_a_kept_url_follows_everything_it_is_made_from(monkeypatch):
+    import datetime
+
+    from fast_build import urls
+    from pelican.contents import Article, Content
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.urlwrappers import Category
+
+    settings = {**DEFAULT_CONFIG, "ARTICLE_URL": "news/{date:%Y}/{category}/{slug}.html"}
+    made, pelicans = [], urls._ORIGINAL
+    monkeypatch.setattr(urls, "_ORIGINAL", lambda *a: made.append(a) or pelicans(*a))
+    monkeypatch.setattr(Content, "_expand_settings", urls._expand_settings)
+    date = datetime.datetime(2025, 3, 1, 9, 0, tzinfo=datetime.timezone.utc)
+    item = Article("正文", metadata={"title": "甲", "date": date, "slug": "a",
+                                      "category": Category("监督", settings)},
+                   settings=settings, source_path="news/a.md")  # fmt: skip
+    assert item.url == "news/2025/jian-du/a.html" and len(made) == 1
+    assert item.url == "news/2025/jian-du/a.html" and len(made) == 1  # kept
+    item.slug = "b"
+    assert item.url == "news/2025/jian-du/b.html" and len(made) == 2
+    item.date = date.replace(year=2026)
+    assert item.url == "news/2026/jian-du/b.html"
+    item.category = Category("人事任免", settings)
+    assert item.url == "news/2026/ren-shi-ren-mian/b.html"
+    item.metadata["title"] = "乙"  # any metadata may be in a URL pattern
+    calls = len(made)
+    assert item.url == "news/2026/ren-shi-ren-mian/b.html" and len(made) == calls + 1
+    settings["ARTICLE_URL"] = "{slug}/"
+    assert item.url == "b/"
+    undated = Article("正文", metadata={"title": "丙", "slug": "c"}, settings=settings,
+                      source_path="news/c.md")  # fmt: skip
+    undated.url, undated.url
+    assert [k for k in urls._KNOWN if k[0] == id(undated)] == []  # never kept
+    urls.forget(set())
+    assert urls._KNOWN == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pelican import signals
 
-from . import incremental, membership, parallel, session
+from . import incremental, membership, parallel, session, urls
 
 
 def plan(generators) -> None:
@@ -20,10 +20,12 @@ def finish(pelican) -> None:
     finally:
         incremental.finish()
         session.finish()
+        urls.forget(session.live_articles())
 
 
 def register():
     """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
+    urls.install()
     signals.initialized.connect(incremental.keep_output)
     signals.initialized.connect(session.begin)
     signals.article_generator_init.connect(session.reuse_articles)

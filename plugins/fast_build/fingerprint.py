@@ -120,8 +120,9 @@ class Digester:
         known = self._contents.get(key)
         if known is not None and key in self._checked:
             return known.digest
-        attributes = vars(content)
-        own = {k: attributes[k] for k in sorted(attributes) if k not in _SHARED_ATTRIBUTES}
+        own = vars(content).copy()
+        for name in _SHARED_ATTRIBUTES:
+            own.pop(name, None)
         if (
             known is not None
             and known.attributes == own
@@ -131,7 +132,8 @@ class Digester:
             return known.digest
         self._pointed.append(pointed := [])
         try:
-            digest = _hash(type(content).__qualname__.encode() + self._bytes(own, level))
+            ordered = {k: own[k] for k in sorted(own)}  # bytes never depend on set order
+            digest = _hash(type(content).__qualname__.encode() + self._bytes(ordered, level))
         finally:
             self._pointed.pop()
         self._contents[key] = _Known(content, _shallow_copy(own), pointed, digest)

@@ -38,6 +38,9 @@ DEFAULTS = {
     "ENABLED": True,
     # Write the items' pages in a second process (parallel.py).
     "PARALLEL": True,
+    # A preview session (invoke serve): every run in this one process, none forked, so
+    # what a run digests is known to the next (session.py).
+    "PREVIEW": False,
     # A folder holding the last build of this site, when building elsewhere (aside):
     # its unchanged pages are hard-linked, the folder itself is left as it is.
     "FROM": "",
@@ -355,11 +358,6 @@ def made(path: str, key: bytes) -> None:
     if _BUILD is not None and key:
         name = Path(path).resolve().relative_to(_BUILD.output).as_posix()
         _BUILD.record(name, key, [path])
-
-
-def carries_over() -> bool:
-    """Return whether this build has a last build's pages to carry over."""
-    return _BUILD is not None and bool(_BUILD.previous)
 
 
 def written_pages() -> dict:

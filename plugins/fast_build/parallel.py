@@ -20,7 +20,7 @@ import traceback
 
 from pelican.generators import ArticlesGenerator
 
-from . import incremental
+from . import incremental, session
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +45,14 @@ def split(generators) -> None:
     if _CHILD is not None:  # a build that failed before joining its writer: let it end
         os.waitpid(_CHILD[0], 0)
         _CHILD = None
-    if not generators or not incremental.get_config(generators[0].settings)["PARALLEL"]:
+    config = incremental.get_config(generators[0].settings) if generators else {}
+    if not config.get("PARALLEL"):
         return
-    if not _possible() or incremental.carries_over():
-        # A rebuild renders few pages: copying the process costs more than it saves.
+    if not _possible() or config["PREVIEW"] or session.reused_articles():
+        # A rebuild in a preview session renders few pages, from articles and digests
+        # it already has (a forked writer's digests would be lost to the next run):
+        # copying the large process costs more than it saves. A new process (invoke
+        # build) still has every page's key to make: that is worth a copy.
         return
     articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
     if articles is None:

@@ -107,6 +107,8 @@ def main(argv: list[str]) -> dict:
 
         parallel.join = join
     if "--loop" in argv:
+        if parallel is not None:  # as invoke serve sets it
+            settings["FAST_BUILD"] = {**(settings.get("FAST_BUILD") or {}), "PREVIEW": True}
         return _loop(settings, json.loads(Path(argv[argv.index("--loop") + 1]).read_text()),
                      vanilla=parallel is None)  # fmt: skip
     start = time.perf_counter()
@@ -140,8 +142,10 @@ def _loop(settings: dict, spec: dict, vanilla: bool) -> dict:
 
     from tests.bench.corpus import apply_edit
 
+    from fast_build.session import settle
+
     instance = pelican.Pelican(settings)  # vanilla's --autoreload runs this one again
-    times, child_peak = {}, 0.0
+    times, idle, child_peak = {}, {}, 0.0
     news = Path(settings["PATH"]) / "news"
     for n, kind in enumerate(["first", *spec["kinds"]]):
         if kind not in ("first", "nothing"):
@@ -153,8 +157,13 @@ def _loop(settings: dict, spec: dict, vanilla: bool) -> dict:
             pelican.Pelican(settings).run()
         times[kind] = time.perf_counter() - start
         child_peak = max(child_peak, parallel.last_child_peak_mb)
+        if not vanilla:  # invoke serve settles while it waits for the next save
+            start = time.perf_counter()
+            settle()
+            idle[kind] = time.perf_counter() - start
     return {
         "loop": times,
+        "idle": idle,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + child_peak,
     }
 

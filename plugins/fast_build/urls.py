@@ -1,0 +1,65 @@
+"""Expand each content's URL and save_as once, not every time a page asks for them.
+
+Pelican expands `Content.url` and `Content.save_as` afresh on every access: a copy
+of the metadata, the source path made relative, and a `str.format` of the setting.
+An item's URL is read by its own page, by every list and feed it is in, by its
+neighbours' and related items' pages and by the sitemap: ten and more expansions
+per item in a build, and again in every run of a preview session.
+
+An expansion is kept with everything it was made from (the setting's pattern, the
+metadata, slug, language, date, author and column slugs, source path and content
+folder) and returned only while all of it compares equal; anything else expands as
+Pelican does. A content without a date is never kept (Pelican puts the time of the
+call in its place).
+"""
+
+from __future__ import annotations
+
+from pelican.contents import Content
+
+_ORIGINAL = Content._expand_settings
+# (id of the content, setting) -> (the content, inputs, metadata copy, expansion)
+_KNOWN: dict[tuple[int, str], tuple[Content, tuple, dict, str]] = {}
+
+
+def _inputs(content: Content, pattern) -> tuple | None:
+    date = getattr(content, "date", None)
+    if date is None:
+        return None
+    author = getattr(content, "author", None)
+    category = getattr(content, "category", None)
+    return (
+        pattern,
+        content.source_path,
+        content.settings.get("PATH"),
+        getattr(content, "slug", ""),
+        getattr(content, "lang", "en"),
+        date,
+        getattr(author, "slug", None),
+        getattr(category, "slug", None),
+    )
+
+
+def _expand_settings(self: Content, key: str, klass: str | None = None) -> str:
+    setting = f"{klass or self.__class__.__name__}_{key}".upper()
+    inputs = _inputs(self, self.settings.get(setting))
+    if inputs is None:
+        return _ORIGINAL(self, key, klass)
+    memo_key = (id(self), setting)
+    known = _KNOWN.get(memo_key)
+    if known is not None and known[0] is self and known[1] == inputs and known[2] == self.metadata:
+        return known[3]
+    value = _ORIGINAL(self, key, klass)
+    _KNOWN[memo_key] = (self, inputs, dict(self.metadata), value)
+    return value
+
+
+def install() -> None:
+    """Put the kept expansion in place of Pelican's (once per process)."""
+    Content._expand_settings = _expand_settings
+
+
+def forget(keep: set[int]) -> None:
+    """After a run: drop what was kept for contents other than those in `keep` (ids)."""
+    for memo_key in [k for k in _KNOWN if k[0] not in keep]:
+        del _KNOWN[memo_key]
