@@ -178,11 +178,11 @@ def build(c, content=None, output=None, settings=None, drafts=False, search=True
 )
 def serve(c, content=None, output=None, settings=None, port=8000, drafts=True, search=True):
     """Build, serve on http://localhost:PORT and rebuild when content changes."""
+    from fast_build.session import settle
     from pelican.log import init as init_logging
     from pelican.utils import wait_for_changes
 
     from content_model.problems import ContentRefused
-    from fast_build.session import settle
     from search.index import build_index, item_pages
 
     conf = _settings(settings, content, output, **_preview(drafts))

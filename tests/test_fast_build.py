@@ -77,7 +77,7 @@ def test_a_kept_url_follows_everything_it_is_made_from(monkeypatch):
     made, pelicans = [], urls._ORIGINAL
     monkeypatch.setattr(urls, "_ORIGINAL", lambda *a: made.append(a) or pelicans(*a))
     monkeypatch.setattr(Content, "_expand_settings", urls._expand_settings)
-    date = datetime.datetime(2025, 3, 1, 9, 0, tzinfo=datetime.timezone.utc)
+    date = datetime.datetime(2025, 3, 1, 9, 0, tzinfo=datetime.UTC)
     item = Article("正文", metadata={"title": "甲", "date": date, "slug": "a",
                                       "category": Category("监督", settings)},
                    settings=settings, source_path="news/a.md")  # fmt: skip
@@ -96,7 +96,7 @@ def test_a_kept_url_follows_everything_it_is_made_from(monkeypatch):
     assert item.url == "b/"
     undated = Article("正文", metadata={"title": "丙", "slug": "c"}, settings=settings,
                       source_path="news/c.md")  # fmt: skip
-    undated.url, undated.url
+    assert undated.url == undated.url == "c/"
     assert [k for k in urls._KNOWN if k[0] == id(undated)] == []  # never kept
     urls.forget(set())
     assert urls._KNOWN == {}

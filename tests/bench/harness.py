@@ -139,10 +139,9 @@ def _loop(settings: dict, spec: dict, vanilla: bool) -> dict:
     """Build as a preview session does; time each rebuild after an edit (see module)."""
     import fast_build.parallel as parallel  # noqa: PLC0415 - importable once plugins are on the path
     import pelican
+    from fast_build.session import settle
 
     from tests.bench.corpus import apply_edit
-
-    from fast_build.session import settle
 
     instance = pelican.Pelican(settings)  # vanilla's --autoreload runs this one again
     times, idle, child_peak = {}, {}, 0.0

@@ -120,8 +120,10 @@ def run(
         for kind, label in zip(["first", *kinds], LOOP_LABELS, strict=True):
             loop_rows.append((label, ours_loop, theirs_loop, kind))
         print("  edit loop: ours " + ", ".join(f"{k} {ours_loop['loop'][k]:.1f} s" for k in kinds))
-        print("  edit loop: ours, settling between runs (not in the rebuild times) "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in ours_loop["idle"].items()))
+        print(
+            "  edit loop: ours, settling between runs (not in the rebuild times) "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in ours_loop["idle"].items())
+        )
     # invoke tally cold (an empty parse cache) and warm (the cache a build leaves).
     tally_settings = base / "tally_settings.py"
     tally_settings.write_text(
