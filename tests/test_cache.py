@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 
@@ -238,15 +239,20 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(tmp_pa
     from fast_build import session
 
     content = copy_sample(tmp_path / "content")
-    cache = {"CACHE_PATH": str(tmp_path / "cache")}
+    cache = {"CACHE_PATH": str(tmp_path / "cache"), "FAST_BUILD": {"PREVIEW": True}}
     site = build(content, tmp_path / "site", **cache)
+    session.settle()  # as invoke serve does between runs
     unchanged = "news/2025/2025-03-12-food-safety-inspection.md"
     article = session._SESSION.articles[unchanged][2]
     edits = [edit_body, retitle, retag, rename_deputy, add_item, move_column, delete_item]
+    leftovers = tmp_path / ".site.leftovers"  # the last run's pages not carried over
     for edit in edits:
         edit(content)
         build(content, tmp_path / "site", **cache)
         assert session._SESSION.articles[unchanged][2] is article  # reused, not read again
+        assert leftovers.is_dir()
+        session.settle()
+        assert not leftovers.exists()
         cold = build(
             content,
             tmp_path / "cold",
@@ -256,3 +262,4 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(tmp_pa
         assert site_bytes(site) == site_bytes(cold), edit.__name__
         shutil.rmtree(cold)
     assert "李明远" in (site / "news/2026/04/20260416-d376c334.html").read_text(encoding="utf-8")
+    gc.unfreeze()  # settle froze this test process's heap

@@ -65,7 +65,7 @@ class _Build:
 
     def __init__(self, generators):
         first = generators[0]
-        settings = first.settings
+        settings = self.settings = first.settings
         self.output = Path(first.output_path).resolve()
         config = get_config(settings)
         origin = Path(config["FROM"]).resolve() if config["FROM"] else None
@@ -98,6 +98,7 @@ class _Build:
         elif _cleans(settings, first.path, self.output):
             self.aside = self.output.with_name(f".{self.output.name}.previous")
             shutil.rmtree(self.aside, ignore_errors=True)  # a failed build's leftovers
+            shutil.rmtree(_leftovers(self.output), ignore_errors=True)  # see finish
             self.aside.mkdir(parents=True)
             keep = set(settings.get("OUTPUT_RETENTION") or [])
             if self.output.is_dir():
@@ -229,8 +230,22 @@ class _Build:
                 write_atomically(self.manifest, pickle.dumps(stored))
             except OSError as error:
                 logger.debug("incremental manifest not written: %s", error)
-        if self.aside is not None:
+        if self.aside is None:
+            return
+        if get_config(self.settings)["PREVIEW"]:
+            # The editor waits for this run: what is left of the last one is deleted
+            # while the process waits for the next save (session.settle).
+            leftovers = _leftovers(self.output)
+            shutil.rmtree(leftovers, ignore_errors=True)
+            os.rename(self.aside, leftovers)
+            session.later(shutil.rmtree, leftovers, ignore_errors=True)
+        else:
             shutil.rmtree(self.aside, ignore_errors=True)
+
+
+def _leftovers(output: Path) -> Path:
+    """Where a preview run leaves the last run's pages it did not carry over."""
+    return output.with_name(f".{output.name}.leftovers")
 
 
 def _cleans(settings: dict, content: str, output: Path) -> bool:

@@ -177,12 +177,18 @@ def finish() -> None:
 
 # Objects frozen after the last full collection (see settle).
 _FROZEN_AFTER_FULL = 0
+_LATER: list[tuple] = []  # work a run left for settle: (function, args, kwargs)
+
+
+def later(function, *args, **kwargs) -> None:
+    """Leave work that nobody waits for to `settle` (a run's leftovers to delete)."""
+    _LATER.append((function, args, kwargs))
 
 
 def settle() -> None:
-    """Between two runs, while the process waits for a save: collect, then freeze.
+    """Between two runs, while the process waits for a save: tidy, collect, freeze.
 
-    A preview session holds a large heap (every article, record and digest it keeps);
+    Work a run left (`later`) is done first. A preview session holds a large heap (every article, record and digest it keeps);
     Python's collector would scan all of it again and again during the next run (a
     second at 20,000 items whenever a full collection comes). Here the last run's
     garbage is collected and what remains is frozen, so the next run's collections
@@ -191,6 +197,9 @@ def settle() -> None:
     grown by a quarter (Python's own rule for full collections).
     """
     global _FROZEN_AFTER_FULL
+    while _LATER:
+        function, args, kwargs = _LATER.pop(0)
+        function(*args, **kwargs)
     if not _FROZEN_AFTER_FULL or gc.get_freeze_count() > 1.25 * _FROZEN_AFTER_FULL:
         gc.unfreeze()
         gc.collect()
