@@ -188,13 +188,14 @@ def later(function, *args, **kwargs) -> None:
 def settle() -> None:
     """Between two runs, while the process waits for a save: tidy, collect, freeze.
 
-    Work a run left (`later`) is done first. A preview session holds a large heap (every article, record and digest it keeps);
-    Python's collector would scan all of it again and again during the next run (a
-    second at 20,000 items whenever a full collection comes). Here the last run's
-    garbage is collected and what remains is frozen, so the next run's collections
-    look at its own objects only. Frozen objects that later become garbage in a
-    cycle wait for the next full collection, which comes once the frozen heap has
-    grown by a quarter (Python's own rule for full collections).
+    Work a run left (`later`) is done first. A preview session holds a large heap
+    (every article, record and digest it keeps); Python's collector would scan all of
+    it again and again during the next run (a second at 20,000 items whenever a full
+    collection comes). Here the last run's garbage is collected and what remains is
+    frozen, so the next run's collections look at its own objects only. Frozen
+    objects that later become garbage in a cycle wait for the next full collection,
+    which comes once the frozen heap has grown by a quarter (Python's own rule for
+    full collections).
     """
     global _FROZEN_AFTER_FULL
     while _LATER:
