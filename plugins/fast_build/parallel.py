@@ -20,7 +20,7 @@ import traceback
 
 from pelican.generators import ArticlesGenerator
 
-from . import incremental, session
+from . import incremental
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def split(generators) -> None:
     config = incremental.get_config(generators[0].settings) if generators else {}
     if not config.get("PARALLEL"):
         return
-    if not _possible() or config["PREVIEW"] or session.reused_articles():
+    if not _possible() or config["PREVIEW"]:
         # A rebuild in a preview session renders few pages, from articles and digests
         # it already has (a forked writer's digests would be lost to the next run):
         # copying the large process costs more than it saves. A new process (invoke

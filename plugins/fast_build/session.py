@@ -41,7 +41,6 @@ class _Session:
         # source path -> (the record, its metadata as it was, the article made from it)
         self.articles: dict[str, tuple[object, dict, Content]] = {}
         self.template_names: dict[str, tuple[str, ...] | None] = {}
-        self.reused = 0  # articles handed back in this run
 
 
 _SESSION: _Session | None = None
@@ -64,7 +63,6 @@ def begin(pelican) -> None:
     if _SESSION is None or _SESSION.base != _RUN_BASE:
         _SESSION = _Session(_RUN_BASE)
     _SESSION.digester.begin()
-    _SESSION.reused = 0
 
 
 def run_base() -> bytes | None:
@@ -80,12 +78,6 @@ def digester() -> Digester:
     """Return the digester of this run (the session's, with what it already knows)."""
     session = _current()
     return session.digester if session is not None else Digester()
-
-
-def reused_articles() -> int:
-    """Return how many articles this run took over from the last one."""
-    session = _current()
-    return session.reused if session is not None else 0
 
 
 def template_names() -> dict:
@@ -118,7 +110,6 @@ def reuse_articles(generator) -> None:
         if links_elsewhere(article):  # its body's links depend on other contents
             _forget_rendered({id(article)})
         fresh[path] = known
-        session.reused += 1
         return article
 
     def cache_data(path, article):
