@@ -192,11 +192,10 @@ def settle() -> None:
     while _LATER:
         function, args, kwargs = _LATER.pop(0)
         function(*args, **kwargs)
-    if not _FROZEN_AFTER_FULL or gc.get_freeze_count() > 1.25 * _FROZEN_AFTER_FULL:
+    full = not _FROZEN_AFTER_FULL or gc.get_freeze_count() > 1.25 * _FROZEN_AFTER_FULL
+    if full:
         gc.unfreeze()
-        gc.collect()
-        gc.freeze()
+    gc.collect()  # frozen objects are not looked at
+    gc.freeze()
+    if full:
         _FROZEN_AFTER_FULL = gc.get_freeze_count()
-    else:
-        gc.collect()  # frozen objects are not looked at
-        gc.freeze()
