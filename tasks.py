@@ -42,16 +42,16 @@ _counts: dict[str, int] = {}
 
 def _count(generators):
     """Remember what a run publishes, for the Chinese summary (signal receiver)."""
-    for generator in generators:
-        for name in ("articles", "drafts", "pages"):
-            if isinstance(getattr(generator, name, None), list):
-                _counts[name] = len(getattr(generator, name))
+    from fast_build.uptodate import published
+
+    _counts.update(published(generators))
 
 
 def _run(settings_dict):
     """Run Pelican once and print what it published, in Chinese."""
     import pelican
     from pelican import signals
+    from fast_build.uptodate import last_skip
     from rich.console import Console
 
     # Pelican's closing "Done: Processed ..." line is English; editors get ours. Only
@@ -60,6 +60,10 @@ def _run(settings_dict):
     signals.all_generators_finalized.connect(_count)
     _counts.clear()
     pelican.Pelican(settings_dict).run()
+    skipped = last_skip()
+    if skipped is not None:
+        _counts.update(skipped["counts"])
+        print("稿件、主题和设置与上次构建时相同，网站保持不变。")
     print(
         f"已发布 {_counts.get('articles', 0)} 篇稿件、{_counts.get('pages', 0)} 个页面；"
         f"{_counts.get('drafts', 0)} 篇草稿或待发布稿件未上线。"
@@ -78,6 +82,8 @@ def _build(settings_dict, search=True):
 
     init_logging(level=logging.WARNING)
     final = Path(settings_dict["OUTPUT_PATH"])
+    if _unchanged(settings_dict, search):
+        return
     staging = final.with_name(final.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
     # Pages whose inputs did not change are hard-linked from the site being replaced.
@@ -101,6 +107,31 @@ def _build(settings_dict, search=True):
         final.rename(previous)
     staging.rename(final)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def _unchanged(settings_dict, search) -> bool:
+    """Say so and return True if the last build of this output still holds (no rebuild).
+
+    Its warnings are said again; a search index missing from it is made.
+    """
+    from fast_build.uptodate import check, say_again
+
+    stamp = check(settings_dict)
+    if stamp is None:
+        return False
+    say_again(stamp)
+    counts = stamp["counts"]
+    print(
+        "稿件、主题和设置与上次构建时相同，网站保持不变"
+        f"（已发布 {counts.get('articles', 0)} 篇稿件、{counts.get('pages', 0)} 个页面）。"
+    )
+    output = Path(settings_dict["OUTPUT_PATH"])
+    if search:
+        from search.index import BUNDLE, build_index, item_pages
+
+        if not (output / BUNDLE / "pagefind-entry.json").is_file():
+            build_index(output, item_pages(settings_dict))
+    return True
 
 
 def _preview(drafts):

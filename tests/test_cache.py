@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT, SAMPLE, build, copy_sample, settings_for, soup, write_item
 from content_model.corpus import build_corpus
 from content_model.problems import ContentRefused
+from fast_build import uptodate
 
 
 def site_bytes(site):
@@ -145,11 +146,23 @@ def test_after_each_kind_of_edit_a_rebuild_equals_a_cold_build(tmp_path, edit):
     assert not (tmp_path / ".site.previous").exists()
 
 
-def test_a_rebuild_with_nothing_changed_renders_nothing(tmp_path):
+def save_again(content):
+    """Give a content file (or every one in a folder) a new time, its bytes unchanged."""
+    for file in [content] if content.is_file() else content.rglob("*"):
+        stat = file.stat()
+        os.utime(file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
+def test_a_rebuild_after_files_are_saved_again_unchanged_renders_nothing(tmp_path):
+    # Saved again, the files are read again (the build is not skipped as up to
+    # date); every page's key is the same, so each is carried over.
+    content = copy_sample(tmp_path / "content")
     cache = {"CACHE_PATH": str(tmp_path / "cache")}
-    site = build(SAMPLE, tmp_path / "site", **cache)
+    site = build(content, tmp_path / "site", **cache)
     before = stamps(site)
-    build(SAMPLE, tmp_path / "site", **cache)
+    save_again(content)
+    build(content, tmp_path / "site", **cache)
+    assert not uptodate.last_skip()
     assert stamps(site) == before
 
 
@@ -246,13 +259,17 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(tmp_pa
     article = session._SESSION.articles[unchanged][2]
     edits = [edit_body, retitle, retag, rename_deputy, add_item, move_column, delete_item]
     leftovers = tmp_path / ".site.leftovers"  # the last run's pages not carried over
+    (parse_cache,) = (tmp_path / "cache").glob("content_model-*.pickle")
     for edit in edits:
         edit(content)
+        written = parse_cache.stat().st_mtime_ns
         build(content, tmp_path / "site", **cache)
         assert session._SESSION.articles[unchanged][2] is article  # reused, not read again
         assert leftovers.is_dir()
+        assert parse_cache.stat().st_mtime_ns == written  # not while the editor waits
         session.settle()
         assert not leftovers.exists()
+        assert parse_cache.stat().st_mtime_ns != written
         cold = build(
             content,
             tmp_path / "cold",

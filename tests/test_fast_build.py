@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 
+import pelican
 import pytest
+from fast_build import uptodate
 from fast_build.fingerprint import Digester, Unkeyable
-from test_cache import site_bytes, stamps
+from test_cache import save_again, site_bytes, stamps
 
-from conftest import ROOT, SAMPLE, build, copy_sample, run_pelican
+from conftest import ROOT, SAMPLE, build, copy_sample, run_pelican, settings_for, write_item
 
 
 def test_groups_list_their_items_in_date_order_as_pelican_does(tmp_path):
@@ -51,6 +53,7 @@ def test_keys_hold_across_processes(tmp_path):
     content = copy_sample(tmp_path / "content")
     assert run_pelican(content, tmp_path / "site", settings).returncode == 0
     before = stamps(tmp_path / "site")
+    save_again(content)  # not skipped as up to date: every page is keyed again
     assert run_pelican(content, tmp_path / "site", settings).returncode == 0
     assert stamps(tmp_path / "site") == before
 
@@ -100,3 +103,102 @@ def test_a_kept_url_follows_everything_it_is_made_from(monkeypatch):
     assert [k for k in urls._KNOWN if k[0] == id(undated)] == []  # never kept
     urls.forget(set())
     assert urls._KNOWN == {}
+
+
+def _waiting_item(content, date: str):
+    write_item(content / "news" / date[:4], "waiting.md",
+               f"标题：待发布\n日期：{date}\n栏目：监督\n编号：99999999-9999-4999-8999-999999999999")  # fmt: skip
+
+
+@pytest.mark.warnings_expected  # the waiting item is announced
+def test_a_build_with_nothing_changed_is_skipped_and_says_its_warnings_again(tmp_path, caplog):
+    content = copy_sample(tmp_path / "content")
+    _waiting_item(content, "2026-12-01 09:00")  # after the tests' "now"
+    site = build(content, tmp_path / "site")
+    assert uptodate.last_skip() is None
+    before = stamps(site)
+    caplog.clear()
+    build(content, tmp_path / "site")
+    stamp = uptodate.last_skip()
+    assert stamp is not None and stamp["counts"]["articles"] > 0
+    assert stamps(site) == before
+    assert any("定于以后发布" in r.getMessage() for r in caplog.records), stamp["said"]
+    (site / "pagefind").mkdir()  # the search index, written after the build
+    (site / "pagefind/pagefind.js").write_text("//", encoding="utf-8")
+    build(content, tmp_path / "site")
+    assert uptodate.last_skip() is not None
+
+
+def _touch_item(content, site):
+    save_again(content / "news/2025/2025-05-15-river-inspection.md")
+
+
+def _add_image(content, site):
+    (content / "images/new.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+
+
+def _delete_item(content, site):
+    (content / "news/2025/2025-05-15-river-inspection.md").unlink()
+
+
+def _tamper_page(content, site):
+    page = site / "index.html"
+    page.write_bytes(page.read_bytes() + b"<!-- tampered -->")
+
+
+def _delete_page(content, site):
+    (site / "index.html").unlink()
+
+
+def _stray_file(content, site):
+    (site / "stray.html").write_text("旧文件", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "change", [_touch_item, _add_image, _delete_item, _tamper_page, _delete_page, _stray_file]
+)
+def test_a_change_to_the_content_or_the_output_is_built(tmp_path, change):
+    content = copy_sample(tmp_path / "content")
+    site = build(content, tmp_path / "site")
+    change(content, site)
+    build(content, tmp_path / "site")
+    assert uptodate.last_skip() is None
+    cold = build(content, tmp_path / "cold", FAST_BUILD={"ENABLED": False})
+    assert site_bytes(site) == site_bytes(cold)
+
+
+def test_other_settings_are_built(tmp_path):
+    site = build(SAMPLE, tmp_path / "site")
+    build(SAMPLE, tmp_path / "site", SITESUBTITLE="另一个副标题")
+    assert uptodate.last_skip() is None
+    assert "另一个副标题" in (site / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.warnings_expected  # the waiting item is announced
+def test_the_stamp_holds_until_the_day_ends_or_a_waiting_item_goes_online(content, tmp_path):
+    # With the clock as "now" (no NOW setting): the tally counts up to today, and a
+    # waiting item goes online at its date; the same content then makes another site.
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    write_item(content / "news/2025", "a.md",
+               "标题：甲\n日期：2025-03-01\n栏目：监督\n编号：11111111-1111-4111-8111-111111111111")  # fmt: skip
+    goes_online = (now + timedelta(hours=3)).replace(second=0, microsecond=0)
+    _waiting_item(content, f"{goes_online:%Y-%m-%d %H:%M}")
+    settings = settings_for(content, tmp_path / "site", CONTENT_MODEL={"NOW": None})
+    pelican.Pelican(settings).run()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    until = min(midnight, goes_online)
+    assert uptodate.check(settings, now=until - timedelta(seconds=1)) is not None
+    assert uptodate.check(settings, now=until) is None
+    fixed = settings_for(content, tmp_path / "fixed")
+    pelican.Pelican(fixed).run()  # a fixed "now" is a setting: the stamp never expires
+    assert uptodate.check(fixed, now=datetime(2099, 1, 1, tzinfo=ZoneInfo("UTC"))) is not None
+
+
+def test_the_search_index_is_left_out_of_the_stamp():
+    from fast_build.incremental import DEFAULTS
+    from search.index import BUNDLE
+
+    assert BUNDLE in DEFAULTS["OTHER_OUTPUTS"]

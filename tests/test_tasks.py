@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -299,3 +300,24 @@ def test_a_rebuild_carries_unchanged_pages_over_and_shows_the_edit(content, tmp_
     assert other.stat().st_mtime_ns == stamp  # carried over from the site it replaced
     assert "甲改" in next(out.glob("news/2025/03/2025*.html")).read_text(encoding="utf-8")
     assert not out.with_name("out.building").exists()
+
+
+def test_a_build_with_nothing_changed_keeps_the_site_and_its_search_index(content, tmp_path):
+    write_item(
+        content / "news/2025", "a.md", f"标题：甲\n日期：2025-03-01\n栏目：监督\n编号：{UID}"
+    )
+    out = tmp_path / "out"
+    assert invoke("build", "--content", str(content), "--output", str(out)).returncode == 0
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = invoke("build", "--content", str(content), "--output", str(out))
+    assert again.returncode == 0 and "网站保持不变（已发布 1 篇稿件、0 个页面）" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    shutil.rmtree(out / "pagefind")  # the index is made again if it is missing
+    assert invoke("build", "--content", str(content), "--output", str(out)).returncode == 0
+    assert (out / "pagefind/pagefind.js").is_file()
+    (content / "news/2025/a.md").write_text(
+        (content / "news/2025/a.md").read_text(encoding="utf-8") + "补充。\n", encoding="utf-8"
+    )
+    edited = invoke("build", "--content", str(content), "--output", str(out))
+    assert edited.returncode == 0 and "保持不变" not in edited.stdout
+    assert "补充" in next(out.glob("news/2025/03/2025*.html")).read_text(encoding="utf-8")

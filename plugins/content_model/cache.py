@@ -185,11 +185,29 @@ class ParseCache:
             self._decoded.pop(path, None)
         if not (self.changed or stale):
             return
-        stored = {"fingerprint": self.fingerprint, "entries": self.entries}
-        try:
-            write_atomically(self.file, pickle.dumps(stored, protocol=5))
-        except OSError as error:  # a read-only checkout still builds, only slower
-            logger.debug("content cache not written: %s", error)
+        stored = {"fingerprint": self.fingerprint, "entries": dict(self.entries)}
+        if _LATER is not None:
+            _LATER(_write, self.file, stored)
+        else:
+            _write(self.file, stored)
+
+
+def _write(file: Path, stored: dict) -> None:
+    try:
+        write_atomically(file, pickle.dumps(stored, protocol=5))
+    except OSError as error:  # a read-only checkout still builds, only slower
+        logger.debug("content cache not written: %s", error)
+
+
+# Who writes the cache file, when not at once: a long-lived process that is idle
+# between runs (fast_build's preview session) saves the editor the wait.
+_LATER = None
+
+
+def write_later(later) -> None:
+    """Have `later(function, *args)` write the cache file from now on (None: at once)."""
+    global _LATER
+    _LATER = later
 
 
 class DerivedCache:

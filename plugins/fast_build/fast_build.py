@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pelican import signals
 
-from . import incremental, membership, parallel, session, urls
+from . import incremental, membership, parallel, session, uptodate, urls
 
 
 def plan(generators) -> None:
     """Once all content is read: plan what to carry over; fork the items' writer."""
     incremental.start(generators)
+    uptodate.note(generators)
     parallel.split(generators)
 
 
@@ -21,6 +24,7 @@ def finish(pelican) -> None:
         incremental.finish()
         session.finish()
         urls.forget(session.live_articles())
+    uptodate.finish(Path(pelican.output_path))
 
 
 def register():
@@ -28,6 +32,7 @@ def register():
     urls.install()
     signals.initialized.connect(incremental.keep_output)
     signals.initialized.connect(session.begin)
+    signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key
     signals.article_generator_init.connect(session.reuse_articles)
     signals.article_generator_pretaxonomy.connect(membership.speed_up)
     signals.all_generators_finalized.connect(plan)

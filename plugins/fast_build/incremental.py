@@ -44,6 +44,9 @@ DEFAULTS = {
     # A folder holding the last build of this site, when building elsewhere (aside):
     # its unchanged pages are hard-linked, the folder itself is left as it is.
     "FROM": "",
+    # Top-level output folders other tools write after the build (search/index.py's
+    # BUNDLE): the up-to-date check (uptodate.py) does not look at them.
+    "OTHER_OUTPUTS": ("pagefind",),
 }
 FORMAT = 1
 # Settings that say where a build goes, not what it shows.

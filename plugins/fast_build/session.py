@@ -26,7 +26,9 @@ import re
 from functools import lru_cache
 
 from pelican.contents import Content
+from pelican.log import LimitFilter
 
+from content_model import cache as parse_cache
 from content_model.content_model import CONTEXT_KEY
 
 from .fingerprint import Digester, Unkeyable
@@ -53,7 +55,14 @@ def begin(pelican) -> None:
     from .incremental import get_config, global_key  # noqa: PLC0415 - it imports this module
 
     _RUN_BASE = None
-    if not get_config(pelican.settings)["ENABLED"]:
+    # Pelican's log filter drops a warning it already logged in this process: each
+    # run of a preview session says all it finds, as the first did.
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
+    config = get_config(pelican.settings)
+    # The editor does not wait for the parse cache to be written: settle writes it.
+    parse_cache.write_later(later if config["ENABLED"] and config["PREVIEW"] else None)
+    if not config["ENABLED"]:
         return  # a build without the plugin leaves the session for the next one
     try:
         _RUN_BASE = global_key(pelican.settings)
@@ -162,6 +171,7 @@ def live_articles() -> set[int]:
 def finish() -> None:
     """After a run: let go of what the next one cannot reuse."""
     _forget_rendered(live_articles(), keep=True)
+    parse_cache.write_later(None)  # a build outside this session writes at once
     if _current() is not None:
         _SESSION.digester.prune()
 
