@@ -202,3 +202,45 @@ def test_the_search_index_is_left_out_of_the_stamp():
     from search.index import BUNDLE
 
     assert BUNDLE in DEFAULTS["OTHER_OUTPUTS"]
+
+
+def test_an_edit_renders_only_the_pages_of_a_list_that_show_the_item(tmp_path):
+    # Each page of a paginated list is keyed by its own items: a title edited on one
+    # page leaves the list's other pages as they were.
+    content = copy_sample(tmp_path / "content")
+    small = {"DEFAULT_PAGINATION": 1}
+    site = build(content, tmp_path / "site", **small)
+    column = sorted(site.glob("column/oversight/**/index.html"))
+    assert len(column) >= 5
+    before = {p: p.stat().st_mtime_ns for p in column}
+    item = content / "news/2025/2025-05-15-river-inspection.md"
+    text = item.read_text(encoding="utf-8-sig")
+    item.write_text(text.replace("综合治理工作\n", "综合治理工作（更新）\n", 1), encoding="utf-8")
+    build(content, tmp_path / "site", **small)
+    showing = [p for p in column if "（更新）" in p.read_text(encoding="utf-8")]
+    made = [p for p in column if p.stat().st_mtime_ns != before[p]]
+    assert len(showing) == 1 and showing[0] in made
+    # Its page, and the pages of the items next to it in the column (their own pages
+    # link to it by title, so their digests changed).
+    assert len(made) <= 3 < len(column)
+    cold = build(content, tmp_path / "cold", FAST_BUILD={"ENABLED": False}, **small)
+    assert site_bytes(site) == site_bytes(cold)
+
+
+@pytest.mark.parametrize(
+    ("source", "by_page"),
+    [
+        ("{% for a in articles_page.object_list %}{{ a.title }}{% endfor %}", True),
+        ("{{ articles_paginator.count }} {{ articles_next_page.url }}", True),
+        ("{% for a in articles_paginator.object_list %}{{ a.title }}{% endfor %}", False),
+        ("{{ articles_page.paginator.object_list | length }}", False),
+        ("{{ articles_next_page.object_list | length }}", False),
+        ("{{ (articles_page | attr('object_list')) | length }}", False),
+    ],
+)
+def test_only_a_template_that_reads_lists_page_by_page_is_keyed_by_page(source, by_page):
+    from fast_build.fingerprint import template_names
+    from jinja2 import DictLoader, Environment
+
+    env = Environment(loader=DictLoader({"list.html": source}))
+    assert template_names(env, "list.html")[2] is by_page

@@ -14,8 +14,9 @@ import hashlib
 import io
 import pickle
 
-from jinja2 import meta
+from jinja2 import meta, nodes
 from pelican.contents import Content
+from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
 
@@ -61,6 +62,21 @@ class Digester:
         def wrapper(value):
             return _stand_in, (type(value).__name__, value.name, value.slug)
 
+        def page(value):  # a page of a paginated list: its own items, its place
+            return _stand_in, (
+                "Page", value.full_name, value.base_url, value.number, value.object_list,
+                value.paginator,
+            )  # fmt: skip
+
+        def paginator(value):
+            # What a page shows of it: counts. Its object_list (the whole list) is
+            # left out; a template that reads it is never keyed page by page
+            # (template_names: lists_by_page).
+            return _stand_in, (
+                "Paginator", value.name, value.url, value.per_page, value.orphans,
+                value.count, value.num_pages,
+            )  # fmt: skip
+
         self._picklers = []
         for level in range(3):
 
@@ -75,6 +91,7 @@ class Digester:
             table = {**copyreg.dispatch_table}
             table.update({cls: content for cls in contents})
             table.update({cls: wrapper for cls in wrappers})
+            table.update({Page: page, Paginator: paginator})
             self._picklers.append(type("Pickler", (pickle.Pickler,), {"dispatch_table": table}))
 
     def _bytes(self, value, level: int) -> bytes:
@@ -172,9 +189,16 @@ def _hash(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def template_names(env, name: str) -> tuple[set[str], set[str]]:
-    """Return (templates, context names) a template reads: itself and what it includes."""
-    templates, names, pending = set(), set(), [name]
+def template_names(env, name: str) -> tuple[set[str], set[str], bool]:
+    """Return what a template (itself and all it includes) reads.
+
+    (templates, context names, lists_by_page): the last says whether it reads a
+    paginated list only page by page — an ``object_list`` only of the page being
+    written (``articles_page.object_list``), never of a paginator, of the pages
+    before or after it, or of anything else — so that each page of the list can be
+    keyed by its own items.
+    """
+    templates, names, pending, by_page = set(), set(), [name], True
     while pending:
         current = pending.pop()
         if current in templates:
@@ -183,8 +207,32 @@ def template_names(env, name: str) -> tuple[set[str], set[str]]:
         source = env.loader.get_source(env, current)[0]
         tree = env.parse(source)
         names |= meta.find_undeclared_variables(tree)
+        by_page = by_page and _lists_by_page(tree)
         for referenced in meta.find_referenced_templates(tree):
             if referenced is None:  # a computed name: any template could be read
                 raise Unkeyable(f"{current} includes a template chosen at render time")
             pending.append(referenced)
-    return templates, names
+    return templates, names, by_page
+
+
+# The pages before and after the one written: a page shows their links, not their items.
+NEIGHBOUR_PAGES = ("_previous_page", "_next_page")
+
+
+def page_place(page: Page) -> tuple:
+    """What a page shows of the page before or after it: where it is (see NEIGHBOUR_PAGES)."""
+    return ("Page", page.full_name, page.base_url, page.number, page.paginator)
+
+
+def _lists_by_page(tree) -> bool:
+    """Whether every ``object_list`` the template names is the written page's own."""
+    for node in tree.find_all((nodes.Getattr, nodes.Const)):
+        if isinstance(node, nodes.Getattr) and node.attr == "object_list":
+            target = node.node
+            if not (isinstance(target, nodes.Name) and target.name.endswith("_page")):
+                return False
+            if target.name.endswith(NEIGHBOUR_PAGES):  # keyed by their place only
+                return False
+        elif isinstance(node, nodes.Const) and node.value == "object_list":
+            return False  # read by subscript or the attr filter: by what, unknown
+    return True

@@ -24,12 +24,13 @@ import shutil
 from importlib.metadata import version
 from pathlib import Path
 
+from pelican.paginator import Paginator
 from pelican.writers import Writer
 
 from content_model.output import write_atomically
 
 from . import session
-from .fingerprint import Unkeyable, template_names
+from .fingerprint import NEIGHBOUR_PAGES, Unkeyable, page_place, template_names
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ DEFAULTS = {
     # BUNDLE): the up-to-date check (uptodate.py) does not look at them.
     "OTHER_OUTPUTS": ("pagefind",),
 }
-FORMAT = 1
+FORMAT = 2
 # Settings that say where a build goes, not what it shows.
 _PLACE_SETTINGS = frozenset({"OUTPUT_PATH", "CACHE_PATH", SETTING, "DELETE_OUTPUT_DIRECTORY"})
 _LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "nh3")
@@ -81,7 +82,7 @@ class _Build:
         self.previous: dict[str, tuple[bytes, list]] = {}
         # Template -> the names it reads: the theme is in the global key, so a
         # long-lived process keeps them from one run to the next.
-        self.names: dict[str, tuple[str, ...] | None] = session.template_names()
+        self.names: dict[str, tuple[tuple[str, ...], bool] | None] = session.template_names()
         self.shared: dict[tuple, tuple] = {}
         self.recording: list[str] | None = None
         self.made_dirs: set[str] = set()
@@ -112,8 +113,13 @@ class _Build:
         else:
             self.source = self.output  # nothing is deleted: pages stay where they are
 
-    def key(self, name, template, context, fixed: tuple, kwargs: dict) -> bytes | None:
-        """Return the key of one write_file call, or None if it cannot be keyed."""
+    def key(self, name, template, context, fixed: tuple, kwargs: dict, split=True) -> bytes | None:
+        """Return the key of one write_file call, or None if it cannot be keyed.
+
+        `split`: the call writes a whole paginated list (all its pages); a call for
+        one page of it (split=False) depends on the lists only through the page
+        variables its template reads.
+        """
         if self.base is None:
             return None
         try:
@@ -123,13 +129,16 @@ class _Build:
             hasher.update(repr((name, template.name, *fixed)).encode())
             digest = self.digester.digest
             # What the paginator splits is read even when the template does not name it.
-            for known in ("articles", "dates"):
+            for known in ("articles", "dates") if split else ():
                 if known in kwargs:
                     hasher.update(known.encode() + digest(kwargs[known]))
             hasher.update(self._shared_part(env, names, context, kwargs))
             for variable in names:
                 if variable in kwargs:
-                    hasher.update(variable.encode() + b"=" + digest(kwargs[variable]))
+                    value = kwargs[variable]
+                    if not split and variable.endswith(NEIGHBOUR_PAGES) and value is not None:
+                        value = page_place(value)
+                    hasher.update(variable.encode() + b"=" + digest(value))
             return hasher.digest()
         except Unkeyable as error:
             logger.debug("%s is rendered every time: %s", name, error)
@@ -160,16 +169,26 @@ class _Build:
 
     def template_reads(self, env, template: str) -> tuple[str, ...]:
         """Return the context names a template (and all it includes) reads, sorted."""
-        names = self.names.get(template, _UNDEFINED)
-        if names is _UNDEFINED:  # every generator's environment has the same loader
-            try:
-                names = tuple(sorted(template_names(env, template)[1]))
-            except Unkeyable:
-                names = None
-            self.names[template] = names
-        if names is None:
+        known = self._template(env, template)
+        if known is None:
             raise Unkeyable(f"template {template}")
-        return names
+        return known[0]
+
+    def by_page(self, template) -> bool:
+        """Whether each page of a list this template paginates can be keyed alone."""
+        known = self._template(template.environment, template.name)
+        return known is not None and known[1]
+
+    def _template(self, env, template: str) -> tuple[tuple[str, ...], bool] | None:
+        known = self.names.get(template, _UNDEFINED)
+        if known is _UNDEFINED:  # every generator's environment has the same loader
+            try:
+                _, names, by_page = template_names(env, template)
+                known = (tuple(sorted(names)), by_page)
+            except Unkeyable:
+                known = None
+            self.names[template] = known
+        return known
 
     def key_of(self, name: str, values) -> bytes | None:
         """Return the key of an output made outside templates from `values`, or None."""
@@ -306,9 +325,25 @@ class IncrementalWriter(Writer):
             return super().write_file(name, template, context, relative_urls, paginated,
                                       template_name, override_output, url, **kwargs)  # fmt: skip
         fixed = (relative_urls, template_name, override_output, url)
-        key = build.key(name, template, context, fixed, {**(paginated or {}), **kwargs})
-        if key is not None and build.reuse(name, key, self):
+        lists = paginated
+        if lists is None:  # Pelican's own default
+            lists = {k: v for k, v in kwargs.items() if k in ("articles", "dates")}
+        if lists and template_name in self.settings["PAGINATED_TEMPLATES"] and build.by_page(template):
+            # Each page keyed by its own items: an edit re-renders the pages it shows on.
+            for page_name, page_kwargs in self._pages(name, url, template_name, lists, kwargs):
+                key = build.key(page_name, template, context, fixed, page_kwargs, split=False)
+                self._write(build, key, page_name, template, context, relative_urls, {},
+                            template_name, override_output, url, page_kwargs)  # fmt: skip
             return None
+        key = build.key(name, template, context, fixed, {**(paginated or {}), **kwargs})
+        self._write(build, key, name, template, context, relative_urls, paginated,
+                    template_name, override_output, url, kwargs)  # fmt: skip
+        return None
+
+    def _write(self, build, key, name, template, context, relative_urls, paginated,
+               template_name, override_output, url, kwargs) -> None:  # fmt: skip
+        if key is not None and build.reuse(name, key, self):
+            return
         build.recording = written = []
         try:
             super().write_file(name, template, context, relative_urls, paginated,
@@ -316,7 +351,31 @@ class IncrementalWriter(Writer):
         finally:
             build.recording = None
         build.record(name, key, written)
-        return None
+
+    def _pages(self, name, url, template_name, lists: dict, kwargs: dict):
+        """Yield (file name, template arguments) of each page, as Pelican's write_file
+        paginates (pelican/writers.py, 4.12); each is then written on its own, which
+        Pelican does the same way (write_file with nothing to paginate)."""
+        per_page = (
+            self.settings["PAGINATED_TEMPLATES"][template_name]
+            or self.settings["DEFAULT_PAGINATION"]
+        )
+        paginators = {
+            key: Paginator(name, url, val, self.settings, per_page) for key, val in lists.items()
+        }
+        for number in range(1, next(iter(paginators.values())).num_pages + 1):
+            page_kwargs = kwargs.copy()
+            for key, paginator in paginators.items():
+                page = paginator.page(number)
+                page_kwargs.update({
+                    f"{key}_paginator": paginator,
+                    f"{key}_page": page,
+                    f"{key}_previous_page": paginator.page(number - 1) if number > 1 else None,
+                    f"{key}_next_page": (
+                        paginator.page(number + 1) if number < paginator.num_pages else None
+                    ),
+                })  # fmt: skip
+            yield page.save_as, page_kwargs
 
     def _open_w(self, filename, encoding, override=False):
         # A hard-linked page shares its file with the last build: never write through.
