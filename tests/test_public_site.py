@@ -11,7 +11,7 @@ from lxml import etree
 
 from conftest import COLUMN_NAMES, SAMPLE, build, settings_for, soup, write_item
 from content_model.corpus import build_corpus, save_as
-from public_site.links import Linkable, neighbours, related
+from public_site.links import Linkable, neighbours, related, related_since
 from public_site.public_site import chinese_date
 
 DAY = datetime(2025, 3, 1)
@@ -212,3 +212,32 @@ def test_the_date_filter_writes_what_strftime_wrote(moment):
     # locale on every call); the pages must not change by a byte.
     assert chinese_date(moment) == moment.strftime("%Y年%-m月%-d日")
     assert chinese_date(moment, True) == moment.strftime("%Y年%-m月%-d日 %H:%M")
+
+
+def test_related_after_edits_equals_related_made_afresh():
+    # A preview session keeps the last result and redoes only the items an added,
+    # removed or changed item can reach; after any sequence of edits that must equal
+    # what a new process computes from scratch.
+    import random
+
+    rng = random.Random(7)
+    topics = [f"t:{n}" for n in range(6)]
+
+    def make(key):
+        chosen = rng.sample(topics, rng.randint(0, 3))
+        return linkable(key, rng.randint(0, 60), rng.choice("ab"), chosen)
+
+    items = [make(n) for n in range(120)]
+    found, state = related_since(None, items, limit=4, window=5)
+    assert found == related(items, limit=4, window=5)
+    for step in range(60):
+        kind = step % 3
+        if kind == 0:
+            items.append(make(1000 + step))
+        elif kind == 1:
+            items.pop(rng.randrange(len(items)))
+        else:
+            at = rng.randrange(len(items))
+            items[at] = make(items[at].key)
+        found, state = related_since(state, items, limit=4, window=5)
+        assert found == related(items, limit=4, window=5), step

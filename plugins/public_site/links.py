@@ -47,31 +47,76 @@ def related(items: Sequence[Linkable], limit: int = 5, window: int = 30) -> dict
     each shared topic are considered, which keeps the work linear when a topic
     is on thousands of items.
     """
-    by_topic: dict[str, list[Linkable]] = defaultdict(list)
-    for item in items:
-        for topic in item.topics:
-            by_topic[topic].append(item)
-    positions: dict[str, dict[Hashable, int]] = {}
-    for topic, members in by_topic.items():
-        members.sort(key=lambda i: (i.date, str(i.key)))
-        positions[topic] = {m.key: n for n, m in enumerate(members)}
-    result = {}
+    return related_since(None, items, limit, window)[0]
+
+
+class _Topics:
+    """Each topic's items in date order, and each item's place there."""
+
+    def __init__(self, items: Sequence[Linkable]):
+        self.items = {item.key: item for item in items}
+        self.members: dict[str, list[Linkable]] = defaultdict(list)
+        for item in items:
+            for topic in item.topics:
+                self.members[topic].append(item)
+        self.positions: dict[str, dict[Hashable, int]] = {}
+        for topic, members in self.members.items():
+            members.sort(key=lambda i: (i.date, str(i.key)))
+            self.positions[topic] = {m.key: n for n, m in enumerate(members)}
+
+    def near(self, key: Hashable, reach: int) -> set[Hashable]:
+        """The items within `reach` places of `key` under any of its topics."""
+        item = self.items.get(key)
+        found: set[Hashable] = set()
+        for topic in item.topics if item is not None else ():
+            at = self.positions[topic][key]
+            found.update(m.key for m in self.members[topic][max(0, at - reach) : at + reach + 1])
+        return found
+
+
+def related_since(
+    last: tuple | None, items: Sequence[Linkable], limit: int = 5, window: int = 30
+) -> tuple[dict[Hashable, list], tuple]:
+    """Return (related, state): `related` of the items, and what the next call reuses.
+
+    `last` is the state a call returned before (or None). An item's related items
+    come from the `window` items around it under each of its topics, so an added,
+    removed or changed item can only change the result of items within that reach of
+    it, in the old order or in the new; every other item keeps its last result.
+    """
+    topics = _Topics(items)
+    old = last[0] if last is not None and last[2] == (limit, window) else None
+    if old is None:
+        todo = list(topics.items)
+    else:
+        changed = {
+            key
+            for key in old.items.keys() | topics.items.keys()
+            if old.items.get(key) != topics.items.get(key)
+        }
+        reach = window + 1
+        todo = changed.union(*(t.near(key, reach) for key in changed for t in (old, topics)))
+        todo = [key for key in topics.items if key in todo]
+    result = dict(last[1]) if old is not None else {}
+    for key in result.keys() - topics.items.keys():
+        del result[key]
     stamps = {item.key: item.date.timestamp() for item in items}
-    for item in items:
+    for key in todo:
+        item = topics.items[key]
         scores: dict[Hashable, int] = defaultdict(int)
         for topic in item.topics:
-            members = by_topic[topic]
-            at = positions[topic][item.key]
+            members = topics.members[topic]
+            at = topics.positions[topic][key]
             for other in members[max(0, at - window) : at + window + 1]:
                 scores[other.key] += 1
-        scores.pop(item.key, None)
-        when = stamps[item.key]
-        result[item.key] = [
-            key
-            for key, _ in heapq.nsmallest(
+        scores.pop(key, None)
+        when = stamps[key]
+        result[key] = [
+            other
+            for other, _ in heapq.nsmallest(
                 limit,
                 scores.items(),
                 key=lambda pair: (-pair[1], abs(stamps[pair[0]] - when), str(pair[0])),
             )
         ]
-    return result
+    return result, (topics, result, (limit, window))

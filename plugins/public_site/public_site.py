@@ -12,7 +12,7 @@ from pelican.generators import Generator
 from content_model.config import get_site, site_origin
 from content_model.output import write_if_changed
 
-from .links import Linkable, neighbours, related
+from .links import Linkable, neighbours, related_since
 from .sitemap import robots, sitemap
 
 HOME_ITEMS_PER_GROUP = 6
@@ -47,19 +47,22 @@ def link_items(generator) -> None:
     generator.context["columns_with_items"] = sorted({a.column.slug for a in articles})
 
 
-_LAST_LINKS: tuple[list[Linkable], dict, dict] | None = None
+_LAST_LINKS: tuple[list[Linkable], dict, dict, tuple] | None = None
 
 
 def _links(records: list[Linkable]) -> tuple[dict, dict]:
     """Return (neighbours, related) of the records; the last run's when they are equal.
 
     A long-lived preview process rebuilds after every save; an edit to a body, the
-    commonest, leaves every item's date, column, tags and deputies as they were.
+    commonest, leaves every item's date, column, tags and deputies as they were. An
+    added or moved item changes the related items of those near it only
+    (links.related_since).
     """
     global _LAST_LINKS
     if _LAST_LINKS is not None and _LAST_LINKS[0] == records:
         return _LAST_LINKS[1], _LAST_LINKS[2]
-    _LAST_LINKS = (records, neighbours(records), related(records))
+    found, state = related_since(_LAST_LINKS[3] if _LAST_LINKS else None, records)
+    _LAST_LINKS = (records, neighbours(records), found, state)
     return _LAST_LINKS[1], _LAST_LINKS[2]
 
 
