@@ -43,11 +43,14 @@ def test_invoke_bench_runs_every_measure_against_vanilla(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
-    for measure in ("cold full build", "rebuild, nothing changed", "rebuild, one body edited",
+    for measure in ("cold full build", "rebuild, nothing changed",
+                    "rebuild, one file saved again unchanged", "rebuild, one body edited",
                     "rebuild, one item added", "rebuild, one item moved to another column",
                     "invoke tally --year 2025 (cold cache, median of 3)",
                     "invoke tally --year 2025 (warm cache, median of 3)",
-                    "edit loop (serve): nothing changed", "edit loop (serve): one body edited",
+                    "edit loop (serve): nothing changed",
+                    "edit loop (serve): one file saved again unchanged",
+                    "edit loop (serve): one body edited",
                     "edit loop (serve): one item added",
                     "edit loop (serve): one item moved to another column"):  # fmt: skip
         assert measure in out

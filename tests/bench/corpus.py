@@ -8,6 +8,7 @@ reads (English keys), so both are built from one corpus.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import uuid
@@ -124,17 +125,21 @@ def write(folder: Path, items: int, settings: dict, seed: int = 2026) -> dict:
     return {"ours": ours, "vanilla": vanilla, "paths": paths, "columns": columns}
 
 
-EDITS = ("body", "add", "column")
+EDITS = ("touch", "body", "add", "column")
 
 
 def apply_edit(news: Path, kind: str, paths: list[str], columns: list[str], n: int = 0) -> None:
     """Make one edit of `kind` to the items under `news` (either twin; the n-th of its kind).
 
-    body: append a sentence to the middle item; add: copy it as a new item (fresh id
-    and slug); column: move an item a third of the way in to the next column.
+    touch: save the middle item again, unchanged (a new modification time); body:
+    append a sentence to it; add: copy it as a new item (fresh id and slug); column:
+    move an item a third of the way in to the next column.
     """
     middle = news / paths[len(paths) // 2]
-    if kind == "body":
+    if kind == "touch":
+        stat = middle.stat()
+        os.utime(middle, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    elif kind == "body":
         with open(middle, "a", encoding="utf-8") as handle:
             handle.write("\n会议还研究了其他事项。\n")
     elif kind == "add":

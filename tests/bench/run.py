@@ -33,7 +33,9 @@ program.run(["invoke", *sys.argv[1:]])
 
 
 LOOP_LABELS = ["edit loop (serve): first build in the process",
-               "edit loop (serve): nothing changed", "edit loop (serve): one body edited",
+               "edit loop (serve): nothing changed",
+               "edit loop (serve): one file saved again unchanged",
+               "edit loop (serve): one body edited",
                "edit loop (serve): one item added",
                "edit loop (serve): one item moved to another column"]  # fmt: skip
 
@@ -94,6 +96,7 @@ def run(
             apply_edit(corpus[system] / "news", kind, corpus["paths"], corpus["columns"])
 
     measures = [("cold full build", None), ("rebuild, nothing changed", None),
+                ("rebuild, one file saved again unchanged", "touch"),
                 ("rebuild, one body edited", "body"), ("rebuild, one item added", "add"),
                 ("rebuild, one item moved to another column", "column")]  # fmt: skip
     rows = []
