@@ -463,8 +463,9 @@ def check(c, content=None, output=None, settings=None, today="", report="check-r
 def bench(c, items=5000, workdir="", vanilla=True, search=True, only=""):
     """Benchmark builds on a synthetic corpus against vanilla Pelican, in one run.
 
-    Measures a cold build, a rebuild with nothing changed, after editing one item's
-    body, after adding one item, after moving one item to another column, and
+    Measures a cold build, a rebuild with nothing changed, after saving one item again
+    unchanged, after editing one item's body, after adding one item, after moving one
+    item to another column (in new processes, and in one process as invoke serve), and
     invoke tally; prints wall time per phase and peak memory, and the ratio to
     vanilla Pelican 4.12 on the same items.
     """

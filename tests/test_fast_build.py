@@ -244,3 +244,23 @@ def test_only_a_template_that_reads_lists_page_by_page_is_keyed_by_page(source, 
 
     env = Environment(loader=DictLoader({"list.html": source}))
     assert template_names(env, "list.html")[2] is by_page
+
+
+def test_a_preview_session_makes_its_first_run_even_when_up_to_date(tmp_path, monkeypatch):
+    # invoke serve on an up-to-date site: its first run builds, so the session holds
+    # what the editor's next save reuses; later runs with nothing changed are skipped.
+    import gc
+
+    from fast_build import session
+
+    content = copy_sample(tmp_path / "content")
+    build(content, tmp_path / "site")
+    monkeypatch.setattr(session, "_SESSION", None)  # a new process
+    preview = {"FAST_BUILD": {"PREVIEW": True}}
+    build(content, tmp_path / "site", **preview)
+    assert uptodate.last_skip() is None and session.holds_a_run()
+    session.settle()
+    build(content, tmp_path / "site", **preview)
+    assert uptodate.last_skip() is not None
+    session.settle()
+    gc.unfreeze()  # settle froze this test process's heap

@@ -74,6 +74,12 @@ def begin(pelican) -> None:
     _SESSION.digester.begin()
 
 
+def holds_a_run() -> bool:
+    """Whether this process keeps what an earlier run under this global key made."""
+    session = _current()
+    return session is not None and bool(session.articles)
+
+
 def run_base() -> bytes | None:
     """Return this run's global key (code, theme, libraries, settings), or None."""
     return _RUN_BASE

@@ -14,7 +14,9 @@ builds as before, and the stamp is removed before such a build starts, so a buil
 that fails leaves none.
 
 Folders other tools write into the output after the build (the search index) are
-not part of the stamp: OTHER_OUTPUTS in the FAST_BUILD setting lists them.
+not part of the stamp: OTHER_OUTPUTS in the FAST_BUILD setting lists them. The first
+run of a preview session (PREVIEW) is never skipped: what it makes is what the
+session keeps for the editor's saves.
 """
 
 from __future__ import annotations
@@ -165,8 +167,11 @@ def begin(pelican) -> None:
     # Taken before anything is read: a file saved during the build is new to the next.
     content = tree_digest(settings["PATH"])
     site = _site(settings)
-    origin = get_config(settings)["FROM"]
-    stamp = None if origin else check(settings, base)
+    config = get_config(settings)
+    # A preview session's first run builds even so: it is what the session keeps,
+    # and every later run (the editor's saves) reuses it.
+    cold_session = config["PREVIEW"] and not session.holds_a_run()
+    stamp = None if config["FROM"] or cold_session else check(settings, base)
     if stamp is not None:
         pelican.run = lambda: _skip(stamp)  # this one run only: the instance's attribute
         return
