@@ -50,8 +50,8 @@ def _count(generators):
 def _run(settings_dict):
     """Run Pelican once and print what it published, in Chinese."""
     import pelican
-    from pelican import signals
     from fast_build.uptodate import last_skip
+    from pelican import signals
     from rich.console import Console
 
     # Pelican's closing "Done: Processed ..." line is English; editors get ours. Only

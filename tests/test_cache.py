@@ -7,11 +7,11 @@ import os
 import shutil
 
 import pytest
+from fast_build import uptodate
 
 from conftest import ROOT, SAMPLE, build, copy_sample, settings_for, soup, write_item
 from content_model.corpus import build_corpus
 from content_model.problems import ContentRefused
-from fast_build import uptodate
 
 
 def site_bytes(site):

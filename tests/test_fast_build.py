@@ -199,6 +199,7 @@ def test_the_stamp_holds_until_the_day_ends_or_a_waiting_item_goes_online(conten
 
 def test_the_search_index_is_left_out_of_the_stamp():
     from fast_build.incremental import DEFAULTS
+
     from search.index import BUNDLE
 
     assert BUNDLE in DEFAULTS["OTHER_OUTPUTS"]

@@ -220,7 +220,7 @@ NEIGHBOUR_PAGES = ("_previous_page", "_next_page")
 
 
 def page_place(page: Page) -> tuple:
-    """What a page shows of the page before or after it: where it is (see NEIGHBOUR_PAGES)."""
+    """Return what a page shows of the page before or after it: its place (NEIGHBOUR_PAGES)."""
     return ("Page", page.full_name, page.base_url, page.number, page.paginator)
 
 

@@ -328,7 +328,11 @@ class IncrementalWriter(Writer):
         lists = paginated
         if lists is None:  # Pelican's own default
             lists = {k: v for k, v in kwargs.items() if k in ("articles", "dates")}
-        if lists and template_name in self.settings["PAGINATED_TEMPLATES"] and build.by_page(template):
+        if (
+            lists
+            and template_name in self.settings["PAGINATED_TEMPLATES"]
+            and build.by_page(template)
+        ):
             # Each page keyed by its own items: an edit re-renders the pages it shows on.
             for page_name, page_kwargs in self._pages(name, url, template_name, lists, kwargs):
                 key = build.key(page_name, template, context, fixed, page_kwargs, split=False)
@@ -353,9 +357,11 @@ class IncrementalWriter(Writer):
         build.record(name, key, written)
 
     def _pages(self, name, url, template_name, lists: dict, kwargs: dict):
-        """Yield (file name, template arguments) of each page, as Pelican's write_file
-        paginates (pelican/writers.py, 4.12); each is then written on its own, which
-        Pelican does the same way (write_file with nothing to paginate)."""
+        """Yield (file name, template arguments) of each page of a paginated list.
+
+        As Pelican's write_file paginates (pelican/writers.py, 4.12); each page is then
+        written on its own, which Pelican does the same way (nothing to paginate).
+        """
         per_page = (
             self.settings["PAGINATED_TEMPLATES"][template_name]
             or self.settings["DEFAULT_PAGINATION"]

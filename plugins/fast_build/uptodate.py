@@ -21,6 +21,7 @@ session keeps for the editor's saves.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -117,7 +118,7 @@ def _other_outputs(settings: dict) -> frozenset[str]:
 
 
 def _site(settings: dict) -> Path:
-    """The folder whose last build this one follows (FROM when building aside)."""
+    """Return the folder whose last build this one follows (FROM when building aside)."""
     from .incremental import get_config  # noqa: PLC0415
 
     origin = get_config(settings)["FROM"]
@@ -139,7 +140,10 @@ def check(settings: dict, base: bytes | None = None, now: datetime | None = None
         return None
     if not isinstance(stamp, dict) or stamp.get("format") != FORMAT:
         return None
-    if stamp["until"] is not None and (now or datetime.now(stamp["until"].tzinfo)) >= stamp["until"]:
+    if (
+        stamp["until"] is not None
+        and (now or datetime.now(stamp["until"].tzinfo)) >= stamp["until"]
+    ):
         return None
     try:
         if stamp["base"] != (base if base is not None else global_key(settings)):
@@ -175,10 +179,8 @@ def begin(pelican) -> None:
     if stamp is not None:
         pelican.run = lambda: _skip(stamp)  # this one run only: the instance's attribute
         return
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(_stamp_path(settings, site))
-    except OSError:
-        pass
     _PENDING = _Pending(settings, site, base, content)
 
 
@@ -223,7 +225,7 @@ def published(generators) -> dict[str, int]:
 
 
 def _valid_until(corpus, settings: dict) -> datetime | None:
-    """The moment the same content no longer makes the same site, or None (never)."""
+    """Return when the same content no longer makes the same site, or None (never)."""
     if get_model_config(settings)["NOW"]:
         return None  # a fixed "now" is in the settings, hence in the global key
     now = corpus.now

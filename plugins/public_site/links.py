@@ -65,7 +65,7 @@ class _Topics:
             self.positions[topic] = {m.key: n for n, m in enumerate(members)}
 
     def near(self, key: Hashable, reach: int) -> set[Hashable]:
-        """The items within `reach` places of `key` under any of its topics."""
+        """Return the items within `reach` places of `key` under any of its topics."""
         item = self.items.get(key)
         found: set[Hashable] = set()
         for topic in item.topics if item is not None else ():
