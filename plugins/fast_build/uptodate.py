@@ -165,13 +165,13 @@ def begin(pelican) -> None:
     _LAST_SKIP = None
     _drop_pending()
     settings = pelican.settings
+    config = get_config(settings)
     base = session.run_base()
-    if not get_config(settings)["ENABLED"] or base is None:
+    if not config["ENABLED"] or base is None:
         return
     # Taken before anything is read: a file saved during the build is new to the next.
     content = tree_digest(settings["PATH"])
     site = _site(settings)
-    config = get_config(settings)
     # A preview session's first run builds even so: it is what the session keeps,
     # and every later run (the editor's saves) reuses it.
     cold_session = config["PREVIEW"] and not session.holds_a_run()
