@@ -50,7 +50,7 @@ def _count(generators):
 def _run(settings_dict):
     """Run Pelican once and print what it published, in Chinese."""
     import pelican
-    from fast_build.uptodate import last_skip
+    from fast_build.uptodate import UNCHANGED, last_skip
     from pelican import signals
     from rich.console import Console
 
@@ -63,7 +63,7 @@ def _run(settings_dict):
     skipped = last_skip()
     if skipped is not None:
         _counts.update(skipped["counts"])
-        print("稿件、主题和设置与上次构建时相同，网站保持不变。")
+        print(f"{UNCHANGED}。")
     print(
         f"已发布 {_counts.get('articles', 0)} 篇稿件、{_counts.get('pages', 0)} 个页面；"
         f"{_counts.get('drafts', 0)} 篇草稿或待发布稿件未上线。"
@@ -114,7 +114,7 @@ def _unchanged(settings_dict, search) -> bool:
 
     Its warnings are said again; a search index missing from it is made.
     """
-    from fast_build.uptodate import check, say_again
+    from fast_build.uptodate import UNCHANGED, check, say_again
 
     stamp = check(settings_dict)
     if stamp is None:
@@ -122,8 +122,7 @@ def _unchanged(settings_dict, search) -> bool:
     say_again(stamp)
     counts = stamp["counts"]
     print(
-        "稿件、主题和设置与上次构建时相同，网站保持不变"
-        f"（已发布 {counts.get('articles', 0)} 篇稿件、{counts.get('pages', 0)} 个页面）。"
+        f"{UNCHANGED}（已发布 {counts.get('articles', 0)} 篇稿件、{counts.get('pages', 0)} 个页面）。"
     )
     output = Path(settings_dict["OUTPUT_PATH"])
     if search:

@@ -39,6 +39,8 @@ from .fingerprint import Unkeyable
 logger = logging.getLogger(__name__)
 
 FORMAT = 1
+# What editors are told when a build is skipped.
+UNCHANGED = "稿件、主题和设置与上次构建时相同，网站保持不变"
 _PENDING: _Pending | None = None
 _LAST_SKIP: dict | None = None
 
@@ -125,10 +127,13 @@ def _site(settings: dict) -> Path:
     return Path(origin or settings["OUTPUT_PATH"]).resolve()
 
 
-def check(settings: dict, base: bytes | None = None, now: datetime | None = None) -> dict | None:
+def check(
+    settings: dict, base: bytes | None = None, now: datetime | None = None, content: bytes = b""
+) -> dict | None:
     """Return the stamp of the last build into the settings' output if it still holds.
 
-    `base` is the global key when the caller has it already; None computes it.
+    `base` is the global key and `content` the content folder's tree_digest when the
+    caller has them already; left out, they are computed.
     """
     from .incremental import global_key  # noqa: PLC0415
 
@@ -150,7 +155,7 @@ def check(settings: dict, base: bytes | None = None, now: datetime | None = None
             return None
     except Unkeyable:
         return None
-    if stamp["content"] != tree_digest(settings["PATH"]):
+    if stamp["content"] != (content or tree_digest(settings["PATH"])):
         return None
     if stamp["output"] != tree_digest(str(output), _other_outputs(settings)):
         return None
@@ -175,7 +180,7 @@ def begin(pelican) -> None:
     # A preview session's first run builds even so: it is what the session keeps,
     # and every later run (the editor's saves) reuses it.
     cold_session = config["PREVIEW"] and not session.holds_a_run()
-    stamp = None if config["FROM"] or cold_session else check(settings, base)
+    stamp = None if config["FROM"] or cold_session else check(settings, base, content=content)
     if stamp is not None:
         pelican.run = lambda: _skip(stamp)  # this one run only: the instance's attribute
         return
@@ -187,7 +192,7 @@ def begin(pelican) -> None:
 def _skip(stamp: dict) -> None:
     global _LAST_SKIP
     say_again(stamp)
-    logger.info("稿件、主题和设置与上次构建时相同，网站保持不变。")
+    logger.info("%s。", UNCHANGED)
     _LAST_SKIP = stamp
 
 
