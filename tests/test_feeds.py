@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import feedparser
@@ -21,6 +22,7 @@ from lxml import etree
 
 from conftest import SAMPLE, build, copy_sample, settings_for, soup
 from content_model.corpus import build_corpus
+from feeds.plan import FeedItem, split
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"
@@ -147,11 +149,16 @@ def chain(site: Path, first: str) -> list[Path]:
 @pytest.mark.parametrize("first", ["feeds/all.atom.xml", "feeds/all.rss.xml"])
 def test_archive_chain_holds_every_published_item_exactly_once(archived_site, published, first):
     documents = chain(archived_site, first)
-    assert len(documents) == 1 + -(-(len(published) - 7) // 7)
-    ids = []
+    ids, moments = [], []
     for path in documents:
         ids += [entry.id for entry in feedparser.parse(path.read_bytes()).entries]
+        moments += published_moments(path)
     assert len(ids) == len(published) == len(set(ids))
+    assert moments == sorted(moments, reverse=True)  # newest first along the chain
+    for archive in documents[1:]:  # each archive document: at most LENGTH items of its month
+        year, month, _ = archive.name.split(".")[0].split("-")
+        assert 1 <= len(published_moments(archive)) <= 7
+        assert {(m.year, m.month) for m in published_moments(archive)} == {(int(year), int(month))}
     assert set(ids) == {f"urn:uuid:{r.meta['uid']}" for r in published}
     for archive in documents[1:]:
         root = etree.parse(str(archive)).getroot()
@@ -168,22 +175,61 @@ def test_subscription_document_holds_the_newest_entries(archived_site, published
     assert [e.id for e in entries] == [f"urn:uuid:{r.meta['uid']}" for r in newest]
 
 
-def test_full_archive_pages_do_not_change_when_an_item_is_added(tmp_path):
+def published_moments(document: Path) -> list[datetime]:
+    """Return the entries' publication moments as written (in +08:00), in document order."""
+    root = etree.parse(str(document)).getroot()
+    if root.tag == f"{ATOM}feed":
+        return [datetime.fromisoformat(e.text) for e in root.iter(f"{ATOM}published")]
+    return [email.utils.parsedate_to_datetime(e.text) for e in root.iter("pubDate")]
+
+
+def item_at(moment: datetime, uid: str) -> FeedItem:
+    return FeedItem(uid, uid, f"http://x/{uid}", (), "监督", moment, moment, "", "", "", "", ())
+
+
+def test_archives_split_months_into_pages_counted_from_the_oldest():
+    start = datetime(2025, 3, 1, tzinfo=timezone(timedelta(hours=8)))
+    items = [item_at(start + timedelta(hours=h), f"{h:02d}") for h in range(24)]
+    items += [item_at(datetime(2025, 5, 2, tzinfo=start.tzinfo), "may")]
+    newest_first = items[::-1]
+    current, archives = split(newest_first, 3)
+    assert [i.uid for i in current] == ["may", "23", "22"]
+    assert [a.label for a in archives] == [f"2025-03-{n}" for n in range(1, 9)]
+    assert [i.uid for i in archives[0].items] == ["02", "01", "00"]
+    assert [i.uid for i in archives[-1].items] == ["21"]
+    # An older item makes a document of its own month; the others stay as they were.
+    added = item_at(datetime(2025, 2, 9, tzinfo=start.tzinfo), "february")
+    same, again = split(sorted([*items, added], key=lambda i: i.published, reverse=True), 3)
+    assert same == current and again[1:] == archives and again[0].label == "2025-02-1"
+    # One added within a month shifts the pages of that month only.
+    added = item_at(start + timedelta(minutes=30), "early")
+    _, again = split(sorted([*items, added], key=lambda i: i.published, reverse=True), 3)
+    assert [i.uid for i in again[0].items] == ["01", "early", "00"]
+    assert [i.uid for i in again[-1].items] == ["21", "20"]
+
+
+def test_an_item_added_in_the_past_changes_only_its_own_months_archives(tmp_path):
     content = copy_sample(tmp_path / "content")
     first = build(content, tmp_path / "one", FEEDS={"LENGTH": 7})
     from conftest import write_item
 
     write_item(
-        content / "news/2026",
+        content / "news/2025",
         "new.md",
-        "标题：新稿件\n日期：2026-11-20 10:00\n栏目：监督\n编号：99999999-9999-4999-8999-999999999999",
+        "标题：补录的稿件\n日期：2025-03-20 10:00\n栏目：监督\n编号：99999999-9999-4999-8999-999999999999",
     )
     second = build(content, tmp_path / "two", FEEDS={"LENGTH": 7})
-    assert filecmp.cmp(
-        first / "feeds/archive/all/1.atom.xml",
-        second / "feeds/archive/all/1.atom.xml",
-        shallow=False,
-    )
+    changed = set()
+    for before in (first / "feeds").rglob("*.xml"):
+        after = second / before.relative_to(first)
+        if not filecmp.cmp(before, after, shallow=False):
+            changed.add(before.relative_to(first / "feeds").as_posix())
+    # March's documents (or the column's subscription document, which still reaches
+    # back to March); no newer archive document shifts.
+    assert {"archive/all/2025-03-1.atom.xml", "archive/all/2025-03-1.rss.xml"} <= changed
+    archives = {c for c in changed if c.startswith("archive/")}
+    assert all(re.fullmatch(r"archive/[\w/-]+/2025-03-\d+\.(atom|rss)\.xml", c) for c in archives)
+    assert changed - archives <= {"column/oversight.atom.xml", "column/oversight.rss.xml"}
 
 
 def test_ids_survive_changes_of_url_scheme_slug_title_date_and_domain(tmp_path, published):

@@ -117,18 +117,25 @@ class FeedsGenerator(Generator):
         # Each item is in several documents: digest it once, for carrying documents over.
         digests = _digests(self.feeds)
         for feed in self.feeds:
-            current, pages = split(feed.items, length)
-            documents = [(0, current)] + [(n, page) for n, page in enumerate(pages, 1)]
-            for fmt in FORMATS:
-                for number, items in documents:
-                    path = os.path.join(self.output_path, feed.path(fmt, folder, number))
-                    inputs = (dataclasses.replace(feed, items=[]), [digests[id(i)] for i in items],
-                              fmt, self.publisher, self.domain, folder, number, len(pages))  # fmt: skip
+            current, archives = split(feed.items, length)
+            labels = ["", *(a.label for a in archives), ""]  # oldest first, none at either end
+            # The subscription document last: its older document is the newest archive.
+            documents = [*archives, None]
+            stripped = dataclasses.replace(feed, items=[])
+            for place, archive in enumerate(documents):
+                items = archive.items if archive else current
+                older = labels[place]
+                newer = labels[place + 2] if archive else ""
+                label = archive.label if archive else ""
+                for fmt in FORMATS:
+                    path = os.path.join(self.output_path, feed.path(fmt, folder, label))
+                    inputs = (stripped, [digests[id(i)] for i in items], fmt, self.publisher,
+                              self.domain, folder, label, older, newer)  # fmt: skip
                     key = carry_over(path, inputs)
                     if key is None:  # the same document as the last build's
                         continue
                     data = render(feed, items, fmt, publisher=self.publisher, domain=self.domain,
-                                  folder=folder, archive=number, archives=len(pages))  # fmt: skip
+                                  folder=folder, archive=archive, older=older, newer=newer)  # fmt: skip
                     write_if_changed(path, data)
                     made(path, key)
         writer.write_file(

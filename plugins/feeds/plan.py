@@ -66,13 +66,13 @@ class Feed:
     page_url: str  # the site page the feed mirrors, relative to the site root
     items: list[FeedItem] = field(default_factory=list)  # newest first
 
-    def path(self, fmt: str, folder: str, archive: int = 0) -> str:
-        """Return the output path of the feed (archive > 0: that archive page)."""
+    def path(self, fmt: str, folder: str, archive: str = "") -> str:
+        """Return the output path of the feed (or of its archive document so labelled)."""
         if archive:
             return f"{folder}/archive/{self.key}/{archive}.{fmt}.xml"
         return f"{folder}/{self.key}.{fmt}.xml"
 
-    def feed_id(self, archive: int = 0) -> str:
+    def feed_id(self, archive: str = "") -> str:
         """Return a permanent id for the document, independent of the domain."""
         name = f"{self.key}#{archive}" if archive else self.key
         return f"urn:uuid:{uuid.uuid5(_FEED_NAMESPACE, name)}"
@@ -107,15 +107,43 @@ def plan(
     return feeds
 
 
-def split(items: list[FeedItem], length: int) -> tuple[list[FeedItem], list[list[FeedItem]]]:
-    """Split newest-first items into the subscription document and archive pages.
+@dataclass(frozen=True)
+class Archive:
+    """One RFC 5005 archive document of a feed: a page of one month's items."""
 
-    The subscription document holds the newest `length` items. The older ones fill
-    archive pages of `length` items counted from the oldest, so a full archive page
-    never changes again; each item is in exactly one document. Archive pages are
-    returned oldest first, each newest first inside.
+    year: int
+    month: int
+    number: int  # the page within its month, from 1 (the month's oldest items)
+    items: list[FeedItem]  # newest first
+
+    @property
+    def label(self) -> str:
+        """Return the document's name within its feed (its file name and id): 2025-03-1."""
+        return f"{self.year:04d}-{self.month:02d}-{self.number}"
+
+    @property
+    def title(self) -> str:
+        """Return how the document's title names it."""
+        return f"{self.year}年{self.month}月存档第 {self.number} 页"
+
+
+def split(items: list[FeedItem], length: int) -> tuple[list[FeedItem], list[Archive]]:
+    """Split newest-first items into the subscription document and archive documents.
+
+    The subscription document holds the newest `length` items. The older ones are
+    archived by the month they were published in, each month in pages of `length`
+    items counted from its oldest: an item added, removed or moved changes its own
+    month's documents only (and the links of the documents either side when the
+    month gains or loses one), however old it is. Each item is in exactly one
+    document. Archives are returned oldest first, each newest first inside.
     """
     current, older = items[:length], items[length:]
-    oldest_first = older[::-1]
-    pages = [oldest_first[i : i + length][::-1] for i in range(0, len(oldest_first), length)]
-    return current, pages
+    by_month: dict[tuple[int, int], list[FeedItem]] = {}
+    for item in reversed(older):  # oldest first
+        by_month.setdefault((item.published.year, item.published.month), []).append(item)
+    archives = []
+    for (year, month), oldest_first in sorted(by_month.items()):
+        for start in range(0, len(oldest_first), length):
+            page = oldest_first[start : start + length][::-1]
+            archives.append(Archive(year, month, start // length + 1, page))
+    return current, archives

@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 from feedgen.feed import FeedGenerator
 
 from .history import FeedHistory
-from .plan import Feed, FeedItem
+from .plan import Archive, Feed, FeedItem
 
 LANGUAGE = "zh-CN"
 _URL_ATTR = re.compile(r'(?P<attr>\s(?:href|src))="(?P<url>[^"]*)"')
@@ -28,20 +28,23 @@ def render(
     publisher: str,
     domain: str,
     folder: str,
-    archive: int = 0,
-    archives: int = 0,
+    archive: Archive | None = None,
+    older: str = "",
+    newer: str = "",
 ) -> bytes:
     """Return the Atom ("atom") or RSS ("rss") document for a page of a feed.
 
-    `archive` is this document's archive number (0 for the subscription
-    document) and `archives` how many archive pages the feed has.
+    `archive` is the archive document written (None: the subscription document);
+    `older` and `newer` label the archive documents before and after it in the
+    chain ("": none; the subscription document has no newer one).
     """
     root = domain.rstrip("/") + "/"
     generator = FeedGenerator()
     generator.register_extension("history", FeedHistory, FeedHistory, atom=True, rss=True)
     generator.load_extension("dc", atom=False, rss=True)
-    generator.id(feed.feed_id(archive))
-    generator.title(feed.title if not archive else f"{feed.title}（存档第 {archive} 页）")
+    label = archive.label if archive else ""
+    generator.id(feed.feed_id(label))
+    generator.title(f"{feed.title}（{archive.title}）" if archive else feed.title)
     generator.subtitle(feed.description)  # RSS description as well
     generator.language(LANGUAGE)
     generator.generator("区人大新闻门户")
@@ -52,17 +55,15 @@ def render(
     links = []
     if archive:
         links.append(("current", root + feed.path(fmt, folder)))
-        if archive > 1:
-            links.append(("prev-archive", root + feed.path(fmt, folder, archive - 1)))
-        if archive < archives:
-            links.append(("next-archive", root + feed.path(fmt, folder, archive + 1)))
-    elif archives:
-        links.append(("prev-archive", root + feed.path(fmt, folder, archives)))
-    generator.history.history(bool(archive), links)
+    if older:
+        links.append(("prev-archive", root + feed.path(fmt, folder, older)))
+    if archive and newer:
+        links.append(("next-archive", root + feed.path(fmt, folder, newer)))
+    generator.history.history(archive is not None, links)
     if fmt == "atom":
         for rel, href in links:
             generator.link(href=href, rel=rel)
-    generator.link(href=root + feed.path(fmt, folder, archive), rel="self")
+    generator.link(href=root + feed.path(fmt, folder, label), rel="self")
     # Last: RSS takes the last link as the channel link.
     generator.link(href=root + feed.page_url, rel="alternate")
 
