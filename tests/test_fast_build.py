@@ -265,3 +265,50 @@ def test_a_preview_session_makes_its_first_run_even_when_up_to_date(tmp_path, mo
     assert uptodate.last_skip() is not None
     session.settle()
     gc.unfreeze()  # settle froze this test process's heap
+
+
+@pytest.mark.parametrize("extensions", [None, False, ("md",), ("txt", "png")])
+def test_one_walk_per_run_lists_the_files_pelicans_walk_does(tmp_path, extensions):
+    from types import SimpleNamespace
+
+    from fast_build import paths
+    from pelican.generators import Generator
+
+    content = copy_sample(tmp_path / "content")
+    (content / "news/2025/.#lock.md").write_text("x", encoding="utf-8")  # IGNORE_FILES
+    (content / "news/2025/notes.txt").write_text("x", encoding="utf-8")
+    (content / "news/skip").mkdir()
+    (content / "news/skip/a.md").write_text("x", encoding="utf-8")
+    # What get_files reads of a generator (a real one would run the content check).
+    generator = SimpleNamespace(
+        path=str(content), settings=settings_for(content, tmp_path / "out"), context={},
+        readers=SimpleNamespace(extensions=["md", "markdown"]),
+    )  # fmt: skip
+    generator._include_path = Generator._include_path.__get__(generator)
+    for paths_, exclude in ((["news"], ["news/skip"]), (["news", "pages"], None), ("news", [])):
+        ours = paths.get_files(generator, paths_, exclude, extensions)
+        assert ours == paths._GET_FILES(generator, paths_, exclude, extensions), (paths_, exclude)
+    assert "news/2025/notes.txt" in paths.get_files(generator, ["news"], None, False)
+    # A file saved since is listed in the next run (another context), not in this one.
+    (content / "news/2025/late.md").write_text("x", encoding="utf-8")
+    assert "news/2025/late.md" not in paths.get_files(generator, ["news"], None, None)
+    generator.context = {}
+    assert "news/2025/late.md" in paths.get_files(generator, ["news"], None, None)
+    paths.finish()
+
+
+def test_relative_source_paths_are_pelicans(tmp_path, monkeypatch):
+    from fast_build import paths
+    from pelican.contents import Article
+
+    monkeypatch.chdir(tmp_path)
+    for folder in (str(tmp_path / "content"), "content", "./content/../content"):
+        settings = {**settings_for(SAMPLE, tmp_path), "PATH": folder}
+        for source in (f"{tmp_path}/content/news/a.md", "news/a.md", f"{folder}/b.md", None):
+            article = Article("x", settings=settings, source_path=source)
+            for asked in (None, "c.md", f"{tmp_path}/content/c.md"):
+                expected = paths._GET_RELATIVE(article, asked)
+                assert paths.get_relative_source_path(article, asked) == expected, (folder, source)
+    article = Article("x", settings={**settings, "PATH": str(tmp_path / "content")},
+                      source_path=f"{tmp_path}/content/news/a.md")  # fmt: skip
+    assert paths.get_relative_source_path(article) == "news/a.md"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from . import incremental, membership, parallel, session, uptodate, urls
+from . import incremental, membership, parallel, paths, session, uptodate, urls
 
 
 def plan(generators) -> None:
@@ -24,12 +24,14 @@ def finish(pelican) -> None:
         incremental.finish()
         session.finish()
         urls.forget(session.live_articles())
+        paths.finish()
     uptodate.finish(Path(pelican.output_path))
 
 
 def register():
     """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
     urls.install()
+    paths.install()
     signals.initialized.connect(incremental.keep_output)
     signals.initialized.connect(session.begin)
     signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key

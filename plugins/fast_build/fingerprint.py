@@ -120,8 +120,15 @@ class Digester:
             # Long lists (every item of a column or a tag) are handed to many pages.
             known = self._lists.get(id(value))
             if known is None:
-                known = self._lists[id(value)] = (value, _hash(self._bytes(value, 2)))
+                known = self._lists[id(value)] = (value, self._list(value))
             return known[1]
+        return _hash(self._bytes(value, 2))
+
+    def _list(self, value: list) -> bytes:
+        # A list of contents only (a column's, a year's items): the digests of its
+        # contents in order, as pickling it would take them, without pickling.
+        if not self._pointed and all(isinstance(v, Content) for v in value):
+            return _hash(b"contents\0" + b"".join([self.content(v, 1) for v in value]))
         return _hash(self._bytes(value, 2))
 
     def content(self, content: Content, level: int) -> bytes:

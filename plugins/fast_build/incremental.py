@@ -86,6 +86,7 @@ class _Build:
         self.shared: dict[tuple, tuple] = {}
         self.recording: list[str] | None = None
         self.made_dirs: set[str] = set()
+        self.folders: dict[str, str] = {}  # a folder written to -> its name in the output
         self.aside: Path | None = None
         self.base = session.run_base()
         if self.base is not None:
@@ -240,9 +241,22 @@ class _Build:
         files = []
         for path in paths:
             stat = os.stat(path)
-            relative = Path(path).resolve().relative_to(self.output).as_posix()
+            relative = self.name_of(path)
             files.append((relative, stat.st_size, stat.st_mtime_ns))
         self.pages[name] = (key, files)
+
+    def name_of(self, path: str) -> str:
+        """Return the name of a file written under the output folder (its relative path).
+
+        Each folder is resolved once (thousands of pages are written to a few).
+        """
+        folder, base = os.path.split(path)
+        known = self.folders.get(folder)
+        if known is None:
+            known = self.folders[folder] = (
+                Path(folder).resolve().relative_to(self.output).as_posix()
+            )
+        return base if known == "." else f"{known}/{base}"
 
     def finish(self) -> None:
         """Keep this build's pages for the next one; delete what was not carried over."""
@@ -419,7 +433,7 @@ def carry_over(path: str, values) -> bytes | None:
     """
     if _BUILD is None:
         return b""
-    name = Path(path).resolve().relative_to(_BUILD.output).as_posix()
+    name = _BUILD.name_of(path)
     key = _BUILD.key_of(name, values)
     if key is not None and _BUILD.reuse(name, key):
         return None
@@ -439,7 +453,7 @@ def digest(value) -> bytes:
 def made(path: str, key: bytes) -> None:
     """Remember a file written after `carry_over` said it must be made."""
     if _BUILD is not None and key:
-        name = Path(path).resolve().relative_to(_BUILD.output).as_posix()
+        name = _BUILD.name_of(path)
         _BUILD.record(name, key, [path])
 
 

@@ -1,0 +1,81 @@
+"""Walk the content folder once per run, and make each source path relative once.
+
+Pelican walks the articles' folders three times in a run (our content check, its
+own reading, and its look for files of disabled readers), matching every file
+name against IGNORE_FILES each time; and it makes a content's source path
+relative (two absolute paths and a relpath) each time it is asked, once per item
+per run at least. At 20,000 items both are a good part of a preview rebuild.
+
+Here a run walks each folder once: the files that pass Pelican's ignore rules are
+kept for the generators of that run (they share one context: another context is
+another run, even when Pelican's autoreload reruns one Pelican object), and each
+call keeps those with the extensions it asks for — Pelican's own rule, in two
+steps. A relative source path is kept for the same source path, content folder
+and working folder.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pelican.contents import Content
+from pelican.generators import Generator
+from pelican.utils import posixize_path
+
+_GET_FILES = Generator.get_files
+_GET_RELATIVE = Content.get_relative_source_path
+# (content folder, paths, excludes, ignore patterns) -> files of any extension
+_WALKED: dict[tuple, frozenset[str]] = {}
+_RUN: list = [None]  # the context of the run the walks belong to
+
+
+def get_files(self: Generator, paths, exclude=None, extensions=None) -> set[str]:
+    """Return the files Pelican's get_files would, from this run's one walk."""
+    if _RUN[0] is not self.context:
+        _WALKED.clear()
+        _RUN[0] = self.context
+    key = (
+        self.path,
+        paths if isinstance(paths, str) else tuple(paths),
+        tuple(exclude or ()),
+        tuple(self.settings["IGNORE_FILES"]),
+    )
+    found = _WALKED.get(key)
+    if found is None:
+        found = _WALKED[key] = frozenset(_GET_FILES(self, paths, exclude, extensions=False))
+    if extensions is False:
+        return set(found)
+    if extensions is None:
+        extensions = tuple(self.readers.extensions)
+    return {f for f in found if os.path.splitext(os.path.basename(f))[1][1:] in extensions}
+
+
+def get_relative_source_path(self: Content, source_path: str | None = None) -> str | None:
+    """Return what Pelican's get_relative_source_path returns, made once per path."""
+    if not source_path:
+        source_path = self.source_path
+    if source_path is None:
+        return None
+    folder = self.settings["PATH"]
+    return _relative(source_path, folder, None if os.path.isabs(folder) else os.getcwd())
+
+
+@lru_cache(maxsize=1 << 17)
+def _relative(source_path: str, folder: str, cwd: str | None) -> str:
+    # As pelican/contents.py (4.12); `cwd` is in the key for a relative content folder.
+    return posixize_path(
+        os.path.relpath(os.path.abspath(os.path.join(folder, source_path)), os.path.abspath(folder))
+    )
+
+
+def finish() -> None:
+    """After a run: let go of its walks (and of its context)."""
+    _WALKED.clear()
+    _RUN[0] = None
+
+
+def install() -> None:
+    """Put the one-walk and kept paths in place of Pelican's (once per process)."""
+    Generator.get_files = get_files
+    Content.get_relative_source_path = get_relative_source_path
