@@ -23,6 +23,10 @@ def site_bytes(site):
     }
 
 
+def folders(site):
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_dir())
+
+
 def test_a_cached_rebuild_is_byte_identical_to_a_cold_build(tmp_path):
     content = copy_sample(tmp_path / "content")
     cache = {"CACHE_PATH": str(tmp_path / "cache")}
@@ -258,17 +262,19 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(tmp_pa
     unchanged = "news/2025/2025-03-12-food-safety-inspection.md"
     article = session._SESSION.articles[unchanged][2]
     edits = [edit_body, retitle, retag, rename_deputy, add_item, move_column, delete_item]
-    leftovers = tmp_path / ".site.leftovers"  # the last run's pages not carried over
     (parse_cache,) = (tmp_path / "cache").glob("content_model-*.pickle")
+    kept_page = site / "about/index.html"  # no edit changes it
     for edit in edits:
         edit(content)
         written = parse_cache.stat().st_mtime_ns
+        before = kept_page.stat()
         build(content, tmp_path / "site", **cache)
         assert session._SESSION.articles[unchanged][2] is article  # reused, not read again
-        assert leftovers.is_dir()
+        # Built in place: a page carried over was not even moved (a rename is a change).
+        assert kept_page.stat().st_ctime_ns == before.st_ctime_ns
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
         assert parse_cache.stat().st_mtime_ns == written  # not while the editor waits
         session.settle()
-        assert not leftovers.exists()
         assert parse_cache.stat().st_mtime_ns != written
         cold = build(
             content,
@@ -277,6 +283,7 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(tmp_pa
             FAST_BUILD={"ENABLED": False},
         )
         assert site_bytes(site) == site_bytes(cold), edit.__name__
+        assert folders(site) == folders(cold), edit.__name__
         shutil.rmtree(cold)
     assert "李明远" in (site / "news/2026/04/20260416-d376c334.html").read_text(encoding="utf-8")
     gc.unfreeze()  # settle froze this test process's heap

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import shutil
 import threading
 
 import pelican
@@ -312,3 +314,36 @@ def test_relative_source_paths_are_pelicans(tmp_path, monkeypatch):
     article = Article("x", settings={**settings, "PATH": str(tmp_path / "content")},
                       source_path=f"{tmp_path}/content/news/a.md")  # fmt: skip
     assert paths.get_relative_source_path(article) == "news/a.md"
+
+
+def test_a_preview_run_builds_in_place_and_deletes_only_what_it_did_not_make(tmp_path):
+    from fast_build import session
+    from test_cache import folders
+
+    content = copy_sample(tmp_path / "content")
+    preview = {
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "FAST_BUILD": {"PREVIEW": True},
+        "STATIC_CHECK_IF_MODIFIED": True,  # an up-to-date image is not copied again
+        "OUTPUT_RETENTION": [".git"],
+    }
+    site = build(content, tmp_path / "site", **preview)
+    session.settle()
+    (site / ".git").mkdir()
+    (site / ".git/HEAD").write_text("kept", encoding="utf-8")
+    (site / "news/stray.html").write_text("not made by any build", encoding="utf-8")
+    (site / "old/deep").mkdir(parents=True)
+    (site / "old/deep/page.html").write_text("stale", encoding="utf-8")
+    image = site / "images/standing-committee-32.svg"
+    copied = image.stat().st_ctime_ns
+    edit = content / "news/2025/2025-03-12-food-safety-inspection.md"
+    edit.write_text(edit.read_text(encoding="utf-8-sig") + "\n补充一句。\n", encoding="utf-8")
+    build(content, site, **preview)
+    assert image.stat().st_ctime_ns == copied  # neither copied nor moved: still there
+    assert (site / ".git/HEAD").read_text(encoding="utf-8") == "kept"
+    assert not (site / "news/stray.html").exists() and not (site / "old").exists()
+    cold = build(content, tmp_path / "cold", FAST_BUILD={"ENABLED": False})
+    shutil.rmtree(site / ".git")
+    assert site_bytes(site) == site_bytes(cold)
+    assert folders(site) == folders(cold)
+    gc.unfreeze()  # settle froze this test process's heap

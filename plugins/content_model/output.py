@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# The files write_if_changed left alone because they held their bytes already: a
+# build that keeps the output folder in place counts them as made (fast_build.stale).
+left_alone: set[str] = set()
+
 
 def write_if_changed(path: str, data: bytes) -> bool:
     """Write bytes to path unless the file already holds them; return whether written.
@@ -15,6 +19,7 @@ def write_if_changed(path: str, data: bytes) -> bool:
     try:
         with open(path, "rb") as handle:
             if handle.read() == data:
+                left_alone.add(path)
                 return False
     except FileNotFoundError:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

@@ -116,8 +116,14 @@ class Digester:
         """Return a digest of everything of `value` a template can read."""
         if isinstance(value, Content):  # an item's own page: its digest, as it is kept
             return self.content(value, 1)
-        if isinstance(value, list) and len(value) > 8:
-            # Long lists (every item of a column or a tag) are handed to many pages.
+        if type(value) is Page and not self._pointed:  # a page of a list, being written
+            items = value.object_list
+            if all(isinstance(c, Content) for c in items):
+                own = b"".join([self.content(c, 1) for c in items])
+                return _hash(self.place(value) + b"contents\0" + own)
+        if isinstance(value, list):
+            # Lists (every item of a column or a tag, the columns with their items)
+            # are handed to many pages: each is digested once per build.
             known = self._lists.get(id(value))
             if known is None:
                 known = self._lists[id(value)] = (value, self._list(value))
@@ -130,6 +136,19 @@ class Digester:
         if not self._pointed and all(isinstance(v, Content) for v in value):
             return _hash(b"contents\0" + b"".join([self.content(v, 1) for v in value]))
         return _hash(self._bytes(value, 2))
+
+    def place(self, page: Page) -> bytes:
+        """Return the digest of what a page shows of the page before or after it.
+
+        Its place in its list: name, address, number, and the list's counts
+        (NEIGHBOUR_PAGES); the same fields the pickled page and paginator carry.
+        """
+        paginator = page.paginator
+        return _hash(repr((
+            "Page", page.full_name, page.base_url, page.number,
+            "Paginator", paginator.name, paginator.url, paginator.per_page, paginator.orphans,
+            paginator.count, paginator.num_pages,
+        )).encode())  # fmt: skip
 
     def content(self, content: Content, level: int) -> bytes:
         """Return the digest of a content's own attributes.
@@ -147,11 +166,7 @@ class Digester:
         own = vars(content).copy()
         for name in _SHARED_ATTRIBUTES:
             own.pop(name, None)
-        if (
-            known is not None
-            and known.attributes == own
-            and all(self.content(c, lv) == d for c, lv, d in known.pointed)
-        ):
+        if known is not None and known.attributes == own and self._still(known.pointed):
             self._checked.add(key)
             return known.digest
         self._pointed.append(pointed := [])
@@ -163,6 +178,18 @@ class Digester:
         self._contents[key] = _Known(content, _shallow_copy(own), pointed, digest)
         self._checked.add(key)
         return digest
+
+    def _still(self, pointed: list) -> bool:
+        """Whether the contents a digest points to still have the digests they had."""
+        checked, contents = self._checked, self._contents
+        for content, level, digest in pointed:
+            key = (id(content), level)
+            if key in checked:  # most are: each content is pointed to by several
+                if contents[key].digest != digest:
+                    return False
+            elif self.content(content, level) != digest:
+                return False
+        return True
 
     def begin(self) -> None:
         """Start a build: what earlier builds digested is checked again before use."""
@@ -224,11 +251,6 @@ def template_names(env, name: str) -> tuple[set[str], set[str], bool]:
 
 # The pages before and after the one written: a page shows their links, not their items.
 NEIGHBOUR_PAGES = ("_previous_page", "_next_page")
-
-
-def page_place(page: Page) -> tuple:
-    """Return what a page shows of the page before or after it: its place (NEIGHBOUR_PAGES)."""
-    return ("Page", page.full_name, page.base_url, page.number, page.paginator)
 
 
 def _lists_by_page(tree) -> bool:

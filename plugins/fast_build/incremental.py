@@ -10,7 +10,8 @@ rendered again. Anything it cannot key is rendered, as before.
 
 The output is emptied the way DELETE_OUTPUT_DIRECTORY does it, only later (after the
 content check) and by moving it aside: what the build does not carry over is deleted
-at the end, so no stale page survives.
+at the end, so no stale page survives. A preview run moves nothing: it builds in
+place and then deletes what it did not make (stale.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
+import operator
 import os
 import pickle
 import shutil
@@ -29,8 +31,8 @@ from pelican.writers import Writer
 
 from content_model.output import write_atomically
 
-from . import session
-from .fingerprint import NEIGHBOUR_PAGES, Unkeyable, page_place, template_names
+from . import session, stale
+from .fingerprint import NEIGHBOUR_PAGES, Unkeyable, template_names
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ class _Build:
         # long-lived process keeps them from one run to the next.
         self.names: dict[str, tuple[tuple[str, ...], bool] | None] = session.template_names()
         self.shared: dict[tuple, tuple] = {}
+        self.plans: dict[tuple, tuple] = {}  # which names a page finds in the context
         self.recording: list[str] | None = None
         self.made_dirs: set[str] = set()
         self.folders: dict[str, str] = {}  # a folder written to -> its name in the output
@@ -98,12 +101,16 @@ class _Build:
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError):
                 pass
         # Where the last build's files are during this one.
+        self.generators = generators
+        self.in_place: stale.Run | None = None
         if self.link:
             self.source = origin
+        elif _cleans(settings, first.path, self.output) and config["PREVIEW"]:
+            self.in_place = stale.Run(self.output)  # emptied afterwards (stale.py)
+            self.source = self.output
         elif _cleans(settings, first.path, self.output):
             self.aside = self.output.with_name(f".{self.output.name}.previous")
             shutil.rmtree(self.aside, ignore_errors=True)  # a failed build's leftovers
-            shutil.rmtree(_leftovers(self.output), ignore_errors=True)  # see finish
             self.aside.mkdir(parents=True)
             keep = set(settings.get("OUTPUT_RETENTION") or [])
             if self.output.is_dir():
@@ -138,8 +145,9 @@ class _Build:
                 if variable in kwargs:
                     value = kwargs[variable]
                     if not split and variable.endswith(NEIGHBOUR_PAGES) and value is not None:
-                        value = page_place(value)
-                    hasher.update(variable.encode() + b"=" + digest(value))
+                        hasher.update(variable.encode() + b"@" + self.digester.place(value))
+                    else:
+                        hasher.update(variable.encode() + b"=" + digest(value))
             return hasher.digest()
         except Unkeyable as error:
             logger.debug("%s is rendered every time: %s", name, error)
@@ -151,14 +159,33 @@ class _Build:
         Thousands of pages (every item's) read the same context values: their digest
         is made once, and made again only if one of the values is another object.
         """
-        read = tuple(v for v in names if v not in kwargs)
-        values = tuple(context[v] if v in context else env.globals.get(v, _UNDEFINED) for v in read)
-        memo_key = (read, id(context))
+        plan_key = (id(names), tuple(kwargs), id(context))
+        plan = self.plans.get(plan_key)
+        if plan is not None:
+            found, missing, get = plan[:3]
+            try:
+                values = get(context)
+            except KeyError:  # a name left the context: plan again
+                plan = None
+            else:
+                if any(v in context for v in missing):  # a name came into it
+                    plan = None
+        if plan is None:
+            read = [v for v in names if v not in kwargs]
+            found = tuple(v for v in read if v in context)
+            missing = tuple(v for v in read if v not in context)
+            get = operator.itemgetter(*found) if found else (lambda _: ())
+            if len(found) == 1:
+                get = (lambda one: lambda c: (one(c),))(get)
+            self.plans[plan_key] = (found, missing, get, names, context)  # held: ids stay
+            values = get(context)
+        values = (*values, *(env.globals.get(v, _UNDEFINED) for v in missing))
+        memo_key = (found, missing, id(context))
         known = self.shared.get(memo_key)
-        if known is not None and all(a is b for a, b in zip(known[0], values, strict=True)):
+        if known is not None and all(map(operator.is_, known[0], values)):
             return known[1]
         hasher = hashlib.blake2b(digest_size=16)
-        for variable, value in zip(read, values, strict=True):
+        for variable, value in zip(found + missing, values, strict=True):
             if value is _UNDEFINED:
                 hasher.update(f"{variable}=undefined\0".encode())
             elif variable not in context and callable(value):
@@ -266,22 +293,11 @@ class _Build:
                 write_atomically(self.manifest, pickle.dumps(stored))
             except OSError as error:
                 logger.debug("incremental manifest not written: %s", error)
-        if self.aside is None:
-            return
-        if get_config(self.settings)["PREVIEW"]:
-            # The editor waits for this run: what is left of the last one is deleted
-            # while the process waits for the next save (session.settle).
-            leftovers = _leftovers(self.output)
-            shutil.rmtree(leftovers, ignore_errors=True)
-            os.rename(self.aside, leftovers)
-            session.later(shutil.rmtree, leftovers, ignore_errors=True)
-        else:
+        if self.in_place is not None:
+            made = {relative for _, files in self.pages.values() for relative, _, _ in files}
+            self.in_place.finish(made, self.generators, self.settings.get("OUTPUT_RETENTION"))
+        if self.aside is not None:
             shutil.rmtree(self.aside, ignore_errors=True)
-
-
-def _leftovers(output: Path) -> Path:
-    """Where a preview run leaves the last run's pages it did not carry over."""
-    return output.with_name(f".{output.name}.leftovers")
 
 
 def _cleans(settings: dict, content: str, output: Path) -> bool:

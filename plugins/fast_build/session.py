@@ -188,7 +188,7 @@ _LATER: list[tuple] = []  # work a run left for settle: (function, args, kwargs)
 
 
 def later(function, *args, **kwargs) -> None:
-    """Leave work that nobody waits for to `settle` (a run's leftovers to delete)."""
+    """Leave work that nobody waits for to `settle` (the parse cache to write)."""
     _LATER.append((function, args, kwargs))
 
 

@@ -1,0 +1,78 @@
+"""A preview run builds in place: afterwards, delete what the run did not make.
+
+Pelican empties the output folder before a build (DELETE_OUTPUT_DIRECTORY), so no
+page of a deleted item survives. A build here moves the last build aside instead
+and moves back the pages it carries over — one rename per file, and a folder made
+again for each: at 20,000 items a quarter of a preview rebuild. A preview run
+leaves the output where it is, and afterwards deletes every file that this run did
+not make, so the folder ends as an emptied-then-built one would:
+
+- a file written, copied or linked during the run has a status change time at or
+  after the run's start, taken from a mark file in the output folder itself (the
+  same file system, hence the same clock and granularity);
+- a page carried over is named by the run's pages, and a file that a writer left
+  as it was because it already held its bytes (content_model.output) by its path;
+- a static file Pelican found up to date is named by its generator.
+
+Folders the deletions leave empty are removed; the top-level entries Pelican keeps
+(OUTPUT_RETENTION) are not looked at.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from content_model import output as written
+
+MARK = ".fast-build-run"
+
+
+class Run:
+    """One preview run building in place."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        output.mkdir(parents=True, exist_ok=True)
+        mark = output / MARK
+        mark.write_bytes(b"")
+        self.started = os.stat(mark).st_ctime_ns
+        written.left_alone.clear()
+
+    def finish(self, made: set[str], generators, keep) -> None:
+        """Delete what the run did not make; `made`: names of its pages' files."""
+        made = set(made)
+        root = str(self.output)
+        for path in written.left_alone:
+            made.add(os.path.relpath(os.path.realpath(path), root).replace(os.sep, "/"))
+        written.left_alone.clear()
+        for generator in generators:
+            for static in getattr(generator, "staticfiles", None) or ():
+                made.add(static.save_as.replace(os.sep, "/"))
+        skip = {MARK, *(keep or ())}
+        _sweep(root, "", made, self.started, skip)
+        os.unlink(self.output / MARK)
+
+
+def _sweep(folder: str, relative: str, made: set[str], started: int, skip: set[str]) -> bool:
+    """Delete the files under `folder` not made; return whether that emptied the folder."""
+    kept = deleted = False
+    with os.scandir(folder) as entries:
+        listed = list(entries)
+    for entry in listed:
+        if not relative and entry.name in skip:
+            kept = True
+            continue
+        name = f"{relative}{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            if _sweep(entry.path, f"{name}/", made, started, skip):
+                os.rmdir(entry.path)
+                deleted = True
+            else:
+                kept = True
+        elif name in made or entry.stat(follow_symlinks=False).st_ctime_ns >= started:
+            kept = True
+        else:
+            os.unlink(entry.path)
+            deleted = True
+    return deleted and not kept
