@@ -347,3 +347,32 @@ def test_a_preview_run_builds_in_place_and_deletes_only_what_it_did_not_make(tmp
     assert site_bytes(site) == site_bytes(cold)
     assert folders(site) == folders(cold)
     gc.unfreeze()  # settle froze this test process's heap
+
+
+def test_compiled_templates_are_kept_from_run_to_run_until_their_source_changes(
+    tmp_path, monkeypatch
+):
+    import jinja2
+
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    build(SAMPLE, tmp_path / "one", THEME=str(theme))
+    compiled = []
+    original = jinja2.Environment.compile
+
+    def compile_(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return original(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_)
+    two = build(SAMPLE, tmp_path / "two", THEME=str(theme))
+    assert compiled == []
+    page = theme / "templates/page.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(
+        text.replace("{% block content %}", "{% block content %}<!-- 新模板 -->"), "utf-8"
+    )
+    three = build(SAMPLE, tmp_path / "three", THEME=str(theme))
+    assert compiled == ["page.html"]
+    assert "<!-- 新模板 -->" in (three / "about/index.html").read_text(encoding="utf-8")
+    assert "<!-- 新模板 -->" not in (two / "about/index.html").read_text(encoding="utf-8")

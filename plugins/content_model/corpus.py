@@ -739,17 +739,21 @@ def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
         ("tags", site.tag_slugs, "标签", "TAG_SLUGS"),
         ("authors", site.author_slugs, "作者", "AUTHOR_SLUGS"),
     ):
-        names_by_slug: dict[str, dict[str, list[Record]]] = {}
+        # The names in use (a few hundred), then the slugs two of them share.
+        used: dict[str, None] = {}  # in the order first met: messages list them so
         for record in corpus.items():
-            for name in record.meta.get(key, []):
-                slot = names_by_slug.setdefault(name_slug(name, declared), {})
-                slot.setdefault(name, []).append(record)
+            used.update(dict.fromkeys(record.meta.get(key, ())))
+        names_by_slug: dict[str, list[str]] = {}
+        for name in used:
+            names_by_slug.setdefault(name_slug(name, declared), []).append(name)
         for slug, names in names_by_slug.items():
             if len(names) < 2:
                 continue
             listed = "”“".join(names)
-            for records in names.values():
-                for record in records:
+            for name in names:
+                for record in corpus.items():
+                    if name not in record.meta.get(key, ()):
+                        continue
                     problems.append(Problem(
                         record.path, record.lines.get(key, 0), label(key),
                         f"{what}“{listed}”会共用同一个网页（{slug}），会被合并成一个。",

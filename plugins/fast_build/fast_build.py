@@ -36,6 +36,7 @@ def register():
     signals.initialized.connect(session.begin)
     signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key
     signals.article_generator_init.connect(session.reuse_articles)
+    signals.generator_init.connect(session.keep_compiled)
     signals.article_generator_pretaxonomy.connect(membership.speed_up)
     signals.all_generators_finalized.connect(plan)
     signals.get_writer.connect(incremental.get_writer)
