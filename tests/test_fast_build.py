@@ -376,3 +376,47 @@ def test_compiled_templates_are_kept_from_run_to_run_until_their_source_changes(
     assert compiled == ["page.html"]
     assert "<!-- 新模板 -->" in (three / "about/index.html").read_text(encoding="utf-8")
     assert "<!-- 新模板 -->" not in (two / "about/index.html").read_text(encoding="utf-8")
+
+
+def test_compiled_templates_are_kept_apart_for_other_filters_of_the_same_name():
+    from types import SimpleNamespace
+
+    import jinja2
+    from fast_build import session
+
+    def plain(value):
+        return f"[{value}]"
+
+    @jinja2.pass_context
+    def with_context(context, value):
+        return f"<{value}>"
+
+    envs = []
+    for shout in (plain, with_context, plain):
+        env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "{{ 'x' | shout }}"}))
+        env.filters["shout"] = shout
+        session.keep_compiled(SimpleNamespace(env=env))
+        envs.append(env)
+    assert envs[0].bytecode_cache is envs[2].bytecode_cache
+    assert envs[0].bytecode_cache is not envs[1].bytecode_cache
+    assert [e.get_template("t.html").render() for e in envs] == ["[x]", "<x>", "[x]"]
+
+
+def test_where_status_change_times_are_not_kept_a_preview_run_moves_the_output_aside(
+    tmp_path, monkeypatch
+):
+    from fast_build import stale
+
+    monkeypatch.setattr(stale, "POSSIBLE", False)  # as on Windows
+    content = copy_sample(tmp_path / "content")
+    preview = {"CACHE_PATH": str(tmp_path / "cache"), "FAST_BUILD": {"PREVIEW": True}}
+    site = build(content, tmp_path / "site", **preview)
+    kept = (site / "about/index.html").stat()
+    (site / "news/stray.html").write_text("not made by any build", encoding="utf-8")
+    save_again(content)
+    build(content, site, **preview)
+    assert (site / "about/index.html").stat().st_ctime_ns != kept.st_ctime_ns  # moved back
+    assert (site / "about/index.html").stat().st_ino == kept.st_ino  # carried, not rendered
+    assert not (site / "news/stray.html").exists() and not (site / stale.MARK).exists()
+    cold = build(content, tmp_path / "cold", FAST_BUILD={"ENABLED": False})
+    assert site_bytes(site) == site_bytes(cold)

@@ -21,10 +21,12 @@ def finish(pelican) -> None:
     try:
         parallel.join()
     finally:
-        incremental.finish()
-        session.finish()
-        urls.forget(session.live_articles())
-        paths.finish()
+        try:
+            incremental.finish()
+        finally:  # a failure there (a file that cannot be deleted) still ends the run
+            session.finish()
+            urls.forget(session.live_articles())
+            paths.finish()
     uptodate.finish(Path(pelican.output_path))
 
 

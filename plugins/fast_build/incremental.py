@@ -29,6 +29,7 @@ from pathlib import Path
 from pelican.paginator import Paginator
 from pelican.writers import Writer
 
+from content_model import output as written
 from content_model.output import write_atomically
 
 from . import session, stale
@@ -105,7 +106,7 @@ class _Build:
         self.in_place: stale.Run | None = None
         if self.link:
             self.source = origin
-        elif _cleans(settings, first.path, self.output) and config["PREVIEW"]:
+        elif _cleans(settings, first.path, self.output) and config["PREVIEW"] and stale.POSSIBLE:
             self.in_place = stale.Run(self.output)  # emptied afterwards (stale.py)
             self.source = self.output
         elif _cleans(settings, first.path, self.output):
@@ -424,6 +425,7 @@ def start(generators) -> None:
     """Plan this build once the content is checked and read (before anything is written)."""
     global _BUILD
     _BUILD = None
+    written.left_alone.clear()  # only a preview run in place reads it (stale.py)
     if generators and get_config(generators[0].settings)["ENABLED"]:
         _BUILD = _Build(generators)
 

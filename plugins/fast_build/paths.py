@@ -35,10 +35,13 @@ def get_files(self: Generator, paths, exclude=None, extensions=None) -> set[str]
     if _RUN[0] is not self.context:
         _WALKED.clear()
         _RUN[0] = self.context
+    if not isinstance(paths, str):
+        paths = list(paths)  # read once, for the key and for the walk
+    exclude = list(exclude or ())
     key = (
         self.path,
         paths if isinstance(paths, str) else tuple(paths),
-        tuple(exclude or ()),
+        tuple(exclude),
         tuple(self.settings["IGNORE_FILES"]),
     )
     found = _WALKED.get(key)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 import logging
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from jinja2 import BytecodeCache
 from pelican.contents import Content
@@ -161,8 +161,12 @@ class _CompiledTemplates(BytecodeCache):
         self.kept[bucket.key] = bucket.bytecode_to_string()
 
 
-# Jinja's code depends on the environment's syntax and options, and on which filters
-# and tests exist (checked when compiling): one cache per such configuration.
+# Jinja's code depends on the environment's syntax and options, and on its filters
+# and tests (their kind, even their results on constants, are settled when compiling):
+# one cache per such configuration. Pelican makes some filters afresh for every
+# generator (a partial, a formatter object), so a filter is named by what it does: a
+# function by its code, defaults and closure, a partial by its function and
+# arguments, another callable by its class.
 _COMPILED: dict[tuple, _CompiledTemplates] = {}
 _OPTIONS = (
     "block_start_string", "block_end_string", "variable_start_string",
@@ -182,9 +186,28 @@ def keep_compiled(generator) -> None:
     if env is None or env.bytecode_cache is not None:
         return
     options = tuple(repr(getattr(env, name, None)) for name in _OPTIONS)
-    config = (options, tuple(sorted(env.extensions)), tuple(sorted(env.filters)),
-              tuple(sorted(env.tests)))  # fmt: skip
+    config = (
+        options,
+        tuple(sorted(env.extensions)),
+        tuple(sorted((name, _behaviour(f)) for name, f in env.filters.items())),
+        tuple(sorted((name, _behaviour(f)) for name, f in env.tests.items())),
+    )
     env.bytecode_cache = _COMPILED.setdefault(config, _CompiledTemplates())
+
+
+def _behaviour(function) -> tuple:
+    """Name what a filter or test does (see _COMPILED); never equal for unequal code."""
+    passed = repr(getattr(function, "jinja_pass_arg", None))
+    if isinstance(function, partial):
+        return ("partial", passed, _behaviour(function.func), repr(function.args),
+                repr(sorted(function.keywords.items())))  # fmt: skip
+    code = getattr(function, "__code__", None)
+    if code is not None:
+        cells = tuple(repr(cell.cell_contents) for cell in function.__closure__ or ())
+        return (function.__module__, function.__qualname__, passed, code,
+                repr(function.__defaults__), repr(function.__kwdefaults__), cells)  # fmt: skip
+    kind = type(function)
+    return (kind.__module__, kind.__qualname__, passed, repr(getattr(function, "__qualname__", "")))
 
 
 _INTRASITE = re.compile(r"\{(?:filename|static|attach|category|tag|author|index)\}|\|\w+\|")

@@ -16,6 +16,10 @@ not make, so the folder ends as an emptied-then-built one would:
 
 Folders the deletions leave empty are removed; the top-level entries Pelican keeps
 (OUTPUT_RETENTION) are not looked at.
+
+On Windows a file's st_ctime is when it was created, not when it last changed (a
+file written over keeps it): there a preview run moves the output aside as any
+other build does (POSSIBLE).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 from content_model import output as written
 
 MARK = ".fast-build-run"
+POSSIBLE = os.name != "nt"  # status change times, as POSIX systems keep them
 
 
 class Run:
