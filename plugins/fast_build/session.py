@@ -203,11 +203,18 @@ def _behaviour(function) -> tuple:
                 repr(sorted(function.keywords.items())))  # fmt: skip
     code = getattr(function, "__code__", None)
     if code is not None:
-        cells = tuple(repr(cell.cell_contents) for cell in function.__closure__ or ())
+        cells = tuple(_shown(cell) for cell in function.__closure__ or ())
         return (function.__module__, function.__qualname__, passed, code,
                 repr(function.__defaults__), repr(function.__kwdefaults__), cells)  # fmt: skip
     kind = type(function)
     return (kind.__module__, kind.__qualname__, passed, repr(getattr(function, "__qualname__", "")))
+
+
+def _shown(cell) -> str:
+    try:
+        return repr(cell.cell_contents)
+    except ValueError:  # a cell not filled yet
+        return "<empty>"
 
 
 _INTRASITE = re.compile(r"\{(?:filename|static|attach|category|tag|author|index)\}|\|\w+\|")
