@@ -116,11 +116,10 @@ class Digester:
         """Return a digest of everything of `value` a template can read."""
         if isinstance(value, Content):  # an item's own page: its digest, as it is kept
             return self.content(value, 1)
-        if type(value) is Page and not self._pointed:  # a page of a list, being written
-            items = value.object_list
-            if all(isinstance(c, Content) for c in items):
-                own = b"".join([self.content(c, 1) for c in items])
-                return _hash(self.place(value) + b"contents\0" + own)
+        if type(value) is Page:  # a page of a list, being written
+            own = self._of_contents(value.object_list)
+            if own is not None:
+                return _hash(self.place(value) + own)
         if isinstance(value, list):
             # Lists (every item of a column or a tag, the columns with their items)
             # are handed to many pages: each is digested once per build.
@@ -131,11 +130,15 @@ class Digester:
         return _hash(self._bytes(value, 2))
 
     def _list(self, value: list) -> bytes:
-        # A list of contents only (a column's, a year's items): the digests of its
-        # contents in order, as pickling it would take them, without pickling.
-        if not self._pointed and all(isinstance(v, Content) for v in value):
-            return _hash(b"contents\0" + b"".join([self.content(v, 1) for v in value]))
-        return _hash(self._bytes(value, 2))
+        own = self._of_contents(value)
+        return _hash(own if own is not None else self._bytes(value, 2))
+
+    def _of_contents(self, items: list) -> bytes | None:
+        # A list of contents only (a column's, a year's, a page's items): the digests of
+        # its contents in order, as pickling it would take them, without pickling.
+        if self._pointed or not all(isinstance(c, Content) for c in items):
+            return None
+        return b"contents\0" + b"".join([self.content(c, 1) for c in items])
 
     def place(self, page: Page) -> bytes:
         """Return the digest of what a page shows of the page before or after it.

@@ -104,12 +104,13 @@ class _Build:
         # Where the last build's files are during this one.
         self.generators = generators
         self.in_place: stale.Run | None = None
+        cleans = not self.link and _cleans(settings, first.path, self.output)
         if self.link:
             self.source = origin
-        elif _cleans(settings, first.path, self.output) and config["PREVIEW"] and stale.POSSIBLE:
+        elif cleans and config["PREVIEW"] and stale.POSSIBLE:
             self.in_place = stale.Run(self.output)  # emptied afterwards (stale.py)
             self.source = self.output
-        elif _cleans(settings, first.path, self.output):
+        elif cleans:
             self.aside = self.output.with_name(f".{self.output.name}.previous")
             shutil.rmtree(self.aside, ignore_errors=True)  # a failed build's leftovers
             self.aside.mkdir(parents=True)
