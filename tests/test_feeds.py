@@ -6,6 +6,7 @@ and the RSS 2.0 rules.
 
 from __future__ import annotations
 
+import collections
 import email.utils
 import filecmp
 import os
@@ -274,6 +275,64 @@ def test_two_builds_of_the_same_content_give_byte_identical_feeds(tmp_path):
     assert names == [p.relative_to(two) for p in feed_files(two)]
     for name in names:
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_entries_written_once_give_the_bytes_feedgen_writes_for_each_document(
+    archived_site, published, tmp_path, monkeypatch
+):
+    from feeds import feeds, render
+
+    whole = tmp_path / "whole"
+    with monkeypatch.context() as patch:
+        patch.setattr(feeds, "Entries", lambda: None)  # feedgen writes every document
+        build(SAMPLE, whole, FEEDS={"LENGTH": 7})
+    names = [p.relative_to(whole) for p in feed_files(whole)]
+    assert names == [p.relative_to(archived_site) for p in feed_files(archived_site)]
+    for name in names:
+        assert (archived_site / name).read_bytes() == (whole / name).read_bytes(), name
+    # Each entry is written once per format for its month's documents, and at most
+    # once more for the subscription documents it is in (not once per document).
+    written = collections.Counter()
+    add = render._add
+    monkeypatch.setattr(
+        render,
+        "_add",
+        lambda g, item, c, fmt: (written.update([(item.uid, fmt)]), add(g, item, c, fmt)),
+    )
+    build(SAMPLE, tmp_path / "again", FEEDS={"LENGTH": 7})
+    assert set(written) == {(r.meta["uid"], fmt) for r in published for fmt in ("atom", "rss")}
+    assert max(written.values()) <= 2
+
+
+def test_an_entry_holding_what_separates_entries_is_cut_out_right():
+    from feeds.plan import Feed
+    from feeds.render import Entries, render
+
+    moment = datetime(2025, 3, 1, tzinfo=timezone(timedelta(hours=8)))
+    tricky = "<p>一</p>\n    </item>\n    <item>\n  </entry>\n  <entry>\n<p>二</p>"
+    items = [
+        FeedItem(
+            f"{n:08d}-0000-4000-8000-000000000000",
+            f"稿件{n}",
+            f"https://x.cn/{n}.html",
+            ("张三",),
+            "监督",
+            moment,
+            moment,
+            tricky if n == 1 else "<p>正文</p>",
+            "摘要",
+            "column/oversight",
+            "group/powers",
+            (),
+        )  # fmt: skip
+        for n in range(3)
+    ]
+    feed = Feed("all", "全部", "全部稿件", "", items)
+    for fmt in ("atom", "rss"):
+        args = dict(publisher="区人大", domain="https://x.cn", folder="feeds")
+        assert render(feed, items, fmt, **args, entries=Entries()) == render(
+            feed, items, fmt, **args
+        )
 
 
 def test_feed_paths_are_distinct_and_cover_every_column_group_and_destination(sample_site):

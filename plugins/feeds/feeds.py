@@ -14,7 +14,7 @@ from content_model.config import get_site, site_origin
 from content_model.output import write_if_changed
 
 from .plan import Feed, FeedItem, get_config, plan, split
-from .render import render
+from .render import Entries, render
 
 FORMATS = ("atom", "rss")
 CONTEXT_KEY = "feeds"
@@ -116,6 +116,9 @@ class FeedsGenerator(Generator):
         folder, length = self.config["FOLDER"], int(self.config["LENGTH"])
         # Each item is in several documents: digest it once, for carrying documents over.
         digests = _digests(self.feeds)
+        # Documents to write, by the month their items are from (None: the subscription
+        # documents): an item's entry is written once for the documents of its month.
+        todo: dict[tuple[int, int] | None, list] = {}
         for feed in self.feeds:
             current, archives = split(feed.items, length)
             labels = ["", *(a.label for a in archives), ""]  # oldest first, none at either end
@@ -127,6 +130,7 @@ class FeedsGenerator(Generator):
                 older = labels[place]
                 newer = labels[place + 2] if archive else ""
                 label = archive.label if archive else ""
+                month = (archive.year, archive.month) if archive else None
                 for fmt in FORMATS:
                     path = os.path.join(self.output_path, feed.path(fmt, folder, label))
                     inputs = (stripped, [digests[id(i)] for i in items], fmt, self.publisher,
@@ -134,10 +138,17 @@ class FeedsGenerator(Generator):
                     key = carry_over(path, inputs)
                     if key is None:  # the same document as the last build's
                         continue
-                    data = render(feed, items, fmt, publisher=self.publisher, domain=self.domain,
-                                  folder=folder, archive=archive, older=older, newer=newer)  # fmt: skip
-                    write_if_changed(path, data)
-                    made(path, key)
+                    todo.setdefault(month, []).append(
+                        (path, key, feed, items, fmt, archive, older, newer)
+                    )
+        for documents in todo.values():
+            entries = Entries()  # kept for one month's documents at a time
+            for path, key, feed, items, fmt, archive, older, newer in documents:
+                data = render(feed, items, fmt, publisher=self.publisher, domain=self.domain,
+                              folder=folder, archive=archive, older=older, newer=newer,
+                              entries=entries)  # fmt: skip
+                write_if_changed(path, data)
+                made(path, key)
         writer.write_file(
             self.config["SUBSCRIBE_SAVE_AS"],
             self.get_template("subscribe"),
