@@ -44,6 +44,49 @@ def test_two_cores_build_the_same_site_as_one(tmp_path):
     assert site_bytes(one) == site_bytes(two) == site_bytes(off)
 
 
+@pytest.mark.parametrize("writers", ["both", "copy", "this"])
+def test_items_pages_drawn_by_either_process_make_the_same_site(tmp_path, monkeypatch, writers):
+    from fast_build import parallel
+
+    monkeypatch.setattr(parallel, "RUN", 3)  # many draws, even from the sample
+    monkeypatch.setattr(parallel, "HELP", writers != "copy")
+    monkeypatch.setattr(parallel, "CHILD_WRITES_ITEMS", writers != "this")
+    one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
+    two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
+    assert site_bytes(one) == site_bytes(two)
+
+
+def test_two_processes_drawing_from_the_queue_write_each_page_once():
+    import os
+    import pickle
+
+    from fast_build.parallel import _drawing, _Queue
+
+    count = 50_000
+    queue = _Queue(count)
+    assert queue.run > 40  # more runs than the smallest pipe holds: longer runs
+    reader, writer = os.pipe()
+    pid = os.fork()
+    written = []
+    try:
+        write = _drawing(written.append, queue)
+        for position in range(count):
+            write(position)
+    finally:
+        if pid == 0:  # the copy reports what it wrote and leaves, whatever happens
+            try:
+                with os.fdopen(writer, "wb") as handle:
+                    handle.write(pickle.dumps(written))
+            finally:
+                os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as handle:  # read before waiting: the pipe may be full
+        theirs = pickle.loads(handle.read())
+    os.waitpid(pid, 0)
+    queue.close()
+    assert sorted(written + theirs) == list(range(count))  # each once, whoever drew it
+
+
 def test_keys_hold_across_processes(tmp_path):
     # Each `pelican` run is a new process with its own hash seed and addresses.
     settings = tmp_path / "settings.py"
