@@ -5,6 +5,9 @@ of it that a template can reach. Contents (items, pages) are digested once per b
 by their every attribute; a content another one points to (a neighbour, a related
 item) is digested by its own attributes, not by what it points to in turn. A value
 that cannot be pickled makes the page unkeyable: it is always rendered.
+
+Each content is pickled once (level 0: its own attributes, the contents it points
+to named); its digest with what it points to (level 1) combines that with theirs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import copyreg
 import hashlib
 import io
 import pickle
+from functools import partial
 
 from jinja2 import meta, nodes
 from pelican.contents import Content
@@ -77,19 +81,16 @@ class Digester:
                 value.count, value.num_pages,
             )  # fmt: skip
 
+        def content(value, level):
+            if level == 0:  # named only; the content being pickled points to it
+                self._pointed[-1].append(value)
+                return _stand_in, (value.source_path,)
+            return _stand_in, (self.content(value, level - 1),)
+
         self._picklers = []
         for level in range(3):
-
-            def content(value, level=level):
-                if level == 0:  # named only
-                    return _stand_in, (value.source_path,)
-                digest = self.content(value, level - 1)
-                if self._pointed:
-                    self._pointed[-1].append((value, level - 1, digest))
-                return _stand_in, (digest,)
-
             table = {**copyreg.dispatch_table}
-            table.update({cls: content for cls in contents})
+            table.update({cls: partial(content, level=level) for cls in contents})
             table.update({cls: wrapper for cls in wrappers})
             table.update({Page: page, Paginator: paginator})
             self._picklers.append(type("Pickler", (pickle.Pickler,), {"dispatch_table": table}))
@@ -154,45 +155,42 @@ class Digester:
         )).encode())  # fmt: skip
 
     def content(self, content: Content, level: int) -> bytes:
-        """Return the digest of a content's own attributes.
+        """Return the digest of a content at a level (1: what its own page shows of it).
 
-        Contents it points to are digested at the level below; at level 0 they are
-        named only (a related item's title shows, not the related item's neighbours).
-        A digest made in an earlier build of this process is reused for the same
-        object when its attributes compare equal to what they were (one level deep)
-        and the contents it points to still have the digests they had.
+        Level 0 covers its own attributes, level 1 those and the level-0 digests of the
+        contents it points to. Contents it points to are named only at level 0 (a related item's title shows,
+        not the related item's neighbours). A digest made in an earlier build of this
+        process is reused for the same object when its attributes compare equal to
+        what they were (one level deep).
         """
         key = (id(content), level)
         known = self._contents.get(key)
         if known is not None and key in self._checked:
             return known.digest
+        if level == 0:
+            known = self._own(content, known)
+        else:  # its own digest, then those of the contents it names, in that order
+            own = self.content(content, 0)
+            named = self._contents[id(content), 0].pointed
+            parts = [own, *(self.content(c, level - 1) for c in named)]
+            known = _Known(content, None, named, _hash(b"".join(parts)))
+        self._contents[key] = known
+        self._checked.add(key)
+        return known.digest
+
+    def _own(self, content: Content, known: _Known | None) -> _Known:
         own = vars(content).copy()
         for name in _SHARED_ATTRIBUTES:
             own.pop(name, None)
-        if known is not None and known.attributes == own and self._still(known.pointed):
-            self._checked.add(key)
-            return known.digest
+        if known is not None and known.attributes == own:
+            return known
         self._pointed.append(pointed := [])
         try:
             ordered = {k: own[k] for k in sorted(own)}  # bytes never depend on set order
-            digest = _hash(type(content).__qualname__.encode() + self._bytes(ordered, level))
+            digest = _hash(type(content).__qualname__.encode() + self._bytes(ordered, 0))
         finally:
             self._pointed.pop()
-        self._contents[key] = _Known(content, _shallow_copy(own), pointed, digest)
-        self._checked.add(key)
-        return digest
-
-    def _still(self, pointed: list) -> bool:
-        """Whether the contents a digest points to still have the digests they had."""
-        checked, contents = self._checked, self._contents
-        for content, level, digest in pointed:
-            key = (id(content), level)
-            if key in checked:  # most are: each content is pointed to by several
-                if contents[key].digest != digest:
-                    return False
-            elif self.content(content, level) != digest:
-                return False
-        return True
+        return _Known(content, _shallow_copy(own), pointed, digest)
 
     def begin(self) -> None:
         """Start a build: what earlier builds digested is checked again before use."""
@@ -210,10 +208,10 @@ class _Known:
 
     __slots__ = ("content", "attributes", "pointed", "digest")
 
-    def __init__(self, content, attributes: dict, pointed: list, digest: bytes):
+    def __init__(self, content, attributes: dict | None, pointed: list, digest: bytes):
         self.content = content  # held: its id is not reused while it is known
-        self.attributes = attributes
-        self.pointed = pointed  # (content, level, digest) of the contents it points to
+        self.attributes = attributes  # level 0: what it was pickled from
+        self.pointed = pointed  # the contents it names, in the order pickled
         self.digest = digest
 
 
