@@ -37,6 +37,47 @@ def test_digests_follow_values_not_objects():
         digester.digest([threading.Lock()])
 
 
+def test_a_list_of_tags_with_their_items_is_digested_by_names_and_items():
+    import datetime
+
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.urlwrappers import Tag
+
+    settings = {**DEFAULT_CONFIG}
+    date = datetime.datetime(2025, 3, 1)
+    one, two = (
+        Article(
+            "正文",
+            metadata={"title": f"稿件{n}", "date": date},
+            settings=settings,
+            source_path=f"/c/{n}.md",
+        )  # fmt: skip
+        for n in (1, 2)
+    )
+    digester = Digester()
+
+    def digest(groups):
+        digester.begin()  # a new build: the same list object may hold other values
+        return digester.digest(groups)
+
+    groups = [(Tag("执法检查", settings), [one, two]), (Tag("代表建议", settings), [two])]
+    first = digest(groups)
+    assert (
+        digest([(Tag("执法检查", settings), [one, two]), (Tag("代表建议", settings), [two])])
+        == first
+    )
+    two.title = "改过的标题"
+    assert digest(groups) != first  # an item's change shows
+    two.title = "稿件2"
+    assert digest(groups) == first
+    assert (
+        digest([(Tag("执法检查", settings), [one, two]), (Tag("代表意见", settings), [two])])
+        != first
+    )
+    assert digest([(Tag("执法检查", settings), [one]), (Tag("代表建议", settings), [two])]) != first
+
+
 def test_two_cores_build_the_same_site_as_one(tmp_path):
     one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
     two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})

@@ -132,7 +132,26 @@ class Digester:
 
     def _list(self, value: list) -> bytes:
         own = self._of_contents(value)
+        if own is None:
+            own = self._of_groups(value)
         return _hash(own if own is not None else self._bytes(value, 2))
+
+    def _of_groups(self, pairs: list) -> bytes | None:
+        # Pelican's tags, columns and authors with their items ((wrapper, items) pairs,
+        # read by the pages that list them all): each wrapper as the pickler names it,
+        # each list of items by its digest, made once per build for the pages that
+        # list its items too.
+        if self._pointed:
+            return None
+        parts = [b"groups\0"]
+        for pair in pairs:
+            if not (type(pair) is tuple and len(pair) == 2 and isinstance(pair[0], URLWrapper)
+                    and type(pair[1]) is list):  # fmt: skip
+                return None
+            wrapper, contents = pair
+            named = (type(wrapper).__name__, wrapper.name, wrapper.slug)
+            parts.append(repr(named).encode() + b"\0" + self.digest(contents))
+        return b"".join(parts)
 
     def _of_contents(self, items: list) -> bytes | None:
         # A list of contents only (a column's, a year's, a page's items): the digests of
