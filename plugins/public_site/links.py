@@ -7,7 +7,7 @@ linear in the number of items (a city archive holds tens of thousands).
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,22 +101,21 @@ def related_since(
     for key in result.keys() - topics.items.keys():
         del result[key]
     stamps = {item.key: item.date.timestamp() for item in items}
+    keys = {topic: [m.key for m in members] for topic, members in topics.members.items()}
     for key in todo:
-        item = topics.items[key]
-        scores: dict[Hashable, int] = defaultdict(int)
-        for topic in item.topics:
-            members = topics.members[topic]
+        scores: Counter[Hashable] = Counter()
+        for topic in topics.items[key].topics:
             at = topics.positions[topic][key]
-            for other in members[max(0, at - window) : at + window + 1]:
-                scores[other.key] += 1
-        scores.pop(key, None)
+            scores.update(keys[topic][max(0, at - window) : at + window + 1])  # counted in C
+        del scores[key]
         when = stamps[key]
-        result[key] = [
-            other
-            for other, _ in heapq.nsmallest(
-                limit,
-                scores.items(),
-                key=lambda pair: (-pair[1], abs(stamps[pair[0]] - when), str(pair[0])),
-            )
-        ]
+        # Only items sharing as many topics as the limit-th can rank; they are sorted by
+        # (more topics, closer in date, key), the order they came in breaking what is left.
+        least = heapq.nlargest(limit, scores.values())[-1] if len(scores) > limit else 0
+        ranked = sorted([
+            (-shared, abs(stamps[other] - when), str(other), order, other)
+            for order, (other, shared) in enumerate(scores.items())
+            if shared >= least
+        ])  # fmt: skip
+        result[key] = [entry[-1] for entry in ranked[:limit]]
     return result, (topics, result, (limit, window))
