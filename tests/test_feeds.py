@@ -324,7 +324,7 @@ def test_an_entry_holding_what_separates_entries_is_cut_out_right():
             "column/oversight",
             "group/powers",
             (),
-        )  # fmt: skip
+        )
         for n in range(3)
     ]
     feed = Feed("all", "全部", "全部稿件", "", items)

@@ -176,11 +176,11 @@ class Digester:
     def content(self, content: Content, level: int) -> bytes:
         """Return the digest of a content at a level (1: what its own page shows of it).
 
-        Level 0 covers its own attributes, level 1 those and the level-0 digests of the
-        contents it points to. Contents it points to are named only at level 0 (a related item's title shows,
-        not the related item's neighbours). A digest made in an earlier build of this
-        process is reused for the same object when its attributes compare equal to
-        what they were (one level deep).
+        Level 0 covers its own attributes, the contents it points to named only (a
+        related item's title shows, not the related item's neighbours); level 1 adds
+        the level-0 digests of those contents. A digest made in an earlier build of
+        this process is reused for the same object when its attributes compare equal
+        to what they were (one level deep).
         """
         key = (id(content), level)
         known = self._contents.get(key)

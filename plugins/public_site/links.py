@@ -101,11 +101,13 @@ def related_since(
     for key in result.keys() - topics.items.keys():
         del result[key]
     stamps = {item.key: item.date.timestamp() for item in items}
-    keys = {topic: [m.key for m in members] for topic, members in topics.members.items()}
+    keys: dict[str, list] = {}  # each topic's members' keys, for the topics of `todo`
     for key in todo:
         scores: Counter[Hashable] = Counter()
         for topic in topics.items[key].topics:
             at = topics.positions[topic][key]
+            if topic not in keys:
+                keys[topic] = [m.key for m in topics.members[topic]]
             scores.update(keys[topic][max(0, at - window) : at + window + 1])  # counted in C
         del scores[key]
         when = stamps[key]
