@@ -57,7 +57,8 @@ class Digester:
     def __init__(self):
         # (id, level) -> what the digest of that content was made from (see content).
         self._contents: dict[tuple[int, int], _Known] = {}
-        self._checked: set[tuple[int, int]] = set()  # known to hold in this build
+        # Per level: id -> digest, known to hold in this build (looked up most often).
+        self._now: tuple[dict[int, bytes], ...] = ({}, {}, {})
         self._pointed: list[list] = []  # contents the digest being made points to
         # id -> (the list, its digest): holding the list keeps its id from being reused.
         self._lists: dict[int, tuple[object, bytes]] = {}
@@ -158,7 +159,8 @@ class Digester:
         # its contents in order, as pickling it would take them, without pickling.
         if self._pointed or not all(isinstance(c, Content) for c in items):
             return None
-        return b"contents\0" + b"".join([self.content(c, 1) for c in items])
+        now, content = self._now[1].get, self.content
+        return b"contents\0" + b"".join([now(id(c)) or content(c, 1) for c in items])
 
     def place(self, page: Page) -> bytes:
         """Return the digest of what a page shows of the page before or after it.
@@ -182,10 +184,11 @@ class Digester:
         this process is reused for the same object when its attributes compare equal
         to what they were (one level deep).
         """
+        checked = self._now[level].get(id(content))
+        if checked is not None:
+            return checked
         key = (id(content), level)
         known = self._contents.get(key)
-        if known is not None and key in self._checked:
-            return known.digest
         if level == 0:
             known = self._own(content, known)
         else:  # its own digest, then those of the contents it names, in that order
@@ -194,7 +197,7 @@ class Digester:
             parts = [own, *(self.content(c, level - 1) for c in named)]
             known = _Known(content, None, named, _hash(b"".join(parts)))
         self._contents[key] = known
-        self._checked.add(key)
+        self._now[level][id(content)] = known.digest
         return known.digest
 
     def _own(self, content: Content, known: _Known | None) -> _Known:
@@ -213,12 +216,13 @@ class Digester:
 
     def begin(self) -> None:
         """Start a build: what earlier builds digested is checked again before use."""
-        self._checked = set()
+        self._now = ({}, {}, {})
         self._lists = {}
 
     def prune(self) -> None:
         """Forget the contents this build did not digest (deleted, or changed)."""
-        self._contents = {k: v for k, v in self._contents.items() if k in self._checked}
+        now = self._now
+        self._contents = {k: v for k, v in self._contents.items() if k[0] in now[k[1]]}
         self._lists = {}
 
 

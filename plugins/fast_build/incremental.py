@@ -95,8 +95,10 @@ class _Build:
         self.base = session.run_base()
         if self.base is not None:
             try:
-                with open(self.manifest, "rb") as handle:
-                    stored = pickle.load(handle)
+                stored = session.last_manifest(self.manifest)
+                if stored is None:
+                    with open(self.manifest, "rb") as handle:
+                        stored = pickle.load(handle)
                 if stored.get("format") == FORMAT and stored.get("base") == self.base:
                     self.previous = stored["pages"]
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError):
@@ -291,15 +293,20 @@ class _Build:
         """Keep this build's pages for the next one; delete what was not carried over."""
         if self.base is not None:
             stored = {"format": FORMAT, "base": self.base, "pages": self.pages}
-            try:
-                write_atomically(self.manifest, pickle.dumps(stored))
-            except OSError as error:
-                logger.debug("incremental manifest not written: %s", error)
+            session.keep_manifest(self.manifest, stored)
+            session.after_run(_keep_manifest, self.manifest, stored)
         if self.in_place is not None:
             made = {relative for _, files in self.pages.values() for relative, _, _ in files}
             self.in_place.finish(made, self.generators, self.settings.get("OUTPUT_RETENTION"))
         if self.aside is not None:
             shutil.rmtree(self.aside, ignore_errors=True)
+
+
+def _keep_manifest(path: Path, stored: dict) -> None:
+    try:
+        write_atomically(path, pickle.dumps(stored))
+    except OSError as error:
+        logger.debug("incremental manifest not written: %s", error)
 
 
 def _cleans(settings: dict, content: str, output: Path) -> bool:

@@ -44,10 +44,13 @@ class _Session:
         # source path -> (the record, its metadata as it was, the article made from it)
         self.articles: dict[str, tuple[object, dict, Content]] = {}
         self.template_names: dict[str, tuple[str, ...] | None] = {}
+        # The last run's incremental manifest (where it is kept, what it holds).
+        self.manifest: tuple[object, dict] | None = None
 
 
 _SESSION: _Session | None = None
 _RUN_BASE: bytes | None = None  # this run's global key, once computed
+_DEFER = False  # this run is a preview session's: what nobody waits for waits for settle
 
 
 def begin(pelican) -> None:
@@ -55,14 +58,17 @@ def begin(pelican) -> None:
     global _SESSION, _RUN_BASE
     from .incremental import get_config, global_key  # noqa: PLC0415 - it imports this module
 
+    _do_later()  # the last run's, if nothing settled since: in their order, first
     _RUN_BASE = None
     # Pelican's log filter drops a warning it already logged in this process: each
     # run of a preview session says all it finds, as the first did.
     LimitFilter._raised_messages.clear()
     LimitFilter._group_count.clear()
     config = get_config(pelican.settings)
+    global _DEFER
+    _DEFER = config["ENABLED"] and config["PREVIEW"]
     # The editor does not wait for the parse cache to be written: settle writes it.
-    parse_cache.write_later(later if config["ENABLED"] and config["PREVIEW"] else None)
+    parse_cache.write_later(later if _DEFER else None)
     if not config["ENABLED"]:
         return  # a build without the plugin leaves the session for the next one
     try:
@@ -94,6 +100,29 @@ def digester() -> Digester:
     """Return the digester of this run (the session's, with what it already knows)."""
     session = _current()
     return session.digester if session is not None else Digester()
+
+
+def last_manifest(where) -> dict | None:
+    """Return the manifest the last run of this session kept at `where`, if any."""
+    session = _current()
+    if session is None or session.manifest is None or session.manifest[0] != where:
+        return None
+    return session.manifest[1]
+
+
+def keep_manifest(where, stored: dict) -> None:
+    """Hold this run's manifest for the next run (its file is written by settle)."""
+    session = _current()
+    if session is not None:
+        session.manifest = (where, stored)
+
+
+def after_run(function, *args, **kwargs) -> None:
+    """Do work nobody waits for: in a preview session while it waits (settle), else now."""
+    if _DEFER:
+        later(function, *args, **kwargs)
+    else:
+        function(*args, **kwargs)
 
 
 def template_names() -> dict:
@@ -267,8 +296,14 @@ _LATER: list[tuple] = []  # work a run left for settle: (function, args, kwargs)
 
 
 def later(function, *args, **kwargs) -> None:
-    """Leave work that nobody waits for to `settle` (the parse cache to write)."""
+    """Leave work that nobody waits for to `settle` (files only a next build reads)."""
     _LATER.append((function, args, kwargs))
+
+
+def _do_later() -> None:
+    while _LATER:
+        function, args, kwargs = _LATER.pop(0)
+        function(*args, **kwargs)
 
 
 def settle() -> None:
@@ -284,9 +319,7 @@ def settle() -> None:
     full collections).
     """
     global _FROZEN_AFTER_FULL
-    while _LATER:
-        function, args, kwargs = _LATER.pop(0)
-        function(*args, **kwargs)
+    _do_later()
     full = not _FROZEN_AFTER_FULL or gc.get_freeze_count() > 1.25 * _FROZEN_AFTER_FULL
     if full:
         gc.unfreeze()

@@ -247,6 +247,12 @@ def finish(output: Path) -> None:
         return
     _PENDING = None
     pending.close()
+    # A preview session keeps it while it waits for the next save: the output is the
+    # same then (only OTHER_OUTPUTS, outside the stamp, are written in between).
+    session.after_run(_keep_stamp, pending, output)
+
+
+def _keep_stamp(pending: _Pending, output: Path) -> None:
     stamp = {
         "format": FORMAT,
         "base": pending.base,
