@@ -353,6 +353,33 @@ def test_a_preview_session_makes_its_first_run_even_when_up_to_date(tmp_path, mo
     gc.unfreeze()  # settle froze this test process's heap
 
 
+def test_a_preview_run_leaves_its_manifest_and_stamp_to_settle(tmp_path, monkeypatch):
+    # The editor does not wait for what only a later build reads: settle writes it,
+    # and what it writes serves a new process as a run's own writing would.
+    from fast_build import session
+
+    content = copy_sample(tmp_path / "content")
+    cache, site = tmp_path / "cache", tmp_path / "site"
+
+    def kept():
+        return sorted(p.name.partition("-")[0] for p in cache.glob("*-*.pickle")
+                      if p.name.startswith(("incremental-", "uptodate-")))  # fmt: skip
+
+    monkeypatch.setattr(session, "_SESSION", None)
+    build(content, site, CACHE_PATH=str(cache), FAST_BUILD={"PREVIEW": True})
+    assert kept() == []
+    session.settle()
+    gc.unfreeze()  # settle froze this test process's heap
+    assert kept() == ["incremental", "uptodate"]
+    monkeypatch.setattr(session, "_SESSION", None)  # a new process: the stamp holds
+    build(content, site, CACHE_PATH=str(cache))
+    assert uptodate.last_skip() is not None
+    before = stamps(site)
+    save_again(content / "news/2025/2025-03-12-food-safety-inspection.md")
+    build(content, site, CACHE_PATH=str(cache))  # carries every page over (the manifest)
+    assert uptodate.last_skip() is None and stamps(site) == before
+
+
 @pytest.mark.parametrize("extensions", [None, False, ("md",), ("txt", "png")])
 def test_one_walk_per_run_lists_the_files_pelicans_walk_does(tmp_path, extensions):
     from types import SimpleNamespace
