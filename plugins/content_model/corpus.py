@@ -659,13 +659,21 @@ def save_as(record: Record, settings: dict) -> str:
     else:
         pattern = settings.get("DRAFT_SAVE_AS" if draft else "ARTICLE_SAVE_AS", "")
     column = meta.get("column")
-    return pattern.format(
-        slug=meta["slug"],
-        date=meta.get("date", datetime.min),
-        category=column.slug if column else "",
-        lang=str(settings.get("DEFAULT_LANG", "")).lower(),
-        author="",
+    date = meta.get("date", datetime.min)
+    return _format_save_as(
+        pattern,
+        meta["slug"],
+        date,
+        date.tzinfo,  # equal moments in other zones print other hours: not one entry
+        column.slug if column else "",
+        str(settings.get("DEFAULT_LANG", "")).lower(),
     )
+
+
+@lru_cache(maxsize=65536)
+def _format_save_as(pattern: str, slug: str, date, zone, category: str, lang: str) -> str:
+    # Every record's, every run of a preview session: formatting dates is the cost.
+    return pattern.format(slug=slug, date=date, category=category, lang=lang, author="")
 
 
 def resolve_deputies(corpus: Corpus) -> list[Problem]:
