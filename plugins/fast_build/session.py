@@ -55,7 +55,7 @@ _DEFER = False  # this run is a preview session's: what nobody waits for waits f
 
 def begin(pelican) -> None:
     """Start a run (initialized): keep the last run's objects if the global key holds."""
-    global _SESSION, _RUN_BASE
+    global _SESSION, _RUN_BASE, _DEFER
     from .incremental import get_config, global_key  # noqa: PLC0415 - it imports this module
 
     _do_later()  # the last run's, if nothing settled since: in their order, first
@@ -65,7 +65,6 @@ def begin(pelican) -> None:
     LimitFilter._raised_messages.clear()
     LimitFilter._group_count.clear()
     config = get_config(pelican.settings)
-    global _DEFER
     _DEFER = config["ENABLED"] and config["PREVIEW"]
     # The editor does not wait for the parse cache to be written: settle writes it.
     parse_cache.write_later(later if _DEFER else None)
