@@ -143,3 +143,56 @@ def test_tables_are_wrapped_in_a_focusable_scrolling_region():
         '<div class="table-scroll" role="region" tabindex="0" aria-label="表格"><table>'
     )
     assert html.rstrip().endswith("</table></div>")
+
+
+def _stock_markdown():
+    import markdown
+
+    from content_model.markup import MARKDOWN_EXTENSIONS
+
+    return markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
+
+
+def _bodies(count: int) -> list[str]:
+    """Bodies mixing Chinese text with every inline markup, alone and in odd places."""
+    import random
+
+    rng = random.Random(20261122)
+    pieces = [
+        "区人大常委会召开第二十次会议", "，", "。", "2025年", "GDP", " ", "  \n", "\n", "\n\n",
+        "`", "``", "\\", "\\\\", "\\*", "[", "]", "(", ")", "[^1]", "[^1]: 注释", "!", "![",
+        "<", ">", "<b>", "</b>", "<https://www.example.gov.cn/>", "<renda@example.gov.cn>",
+        "&", "&amp;", "&#20154;", "&copy", "*", "**", "_", "__", "*强调*", "**加粗**", "_下划线_",
+        "[链接](https://example.gov.cn/)", "![图](/images/a.png)", "[参考][1]", "[1]: /a/",
+        "*[人大]: 人民代表大会", "人大", "- ", "1. ", "> ", "# ", "    ", "| 甲 | 乙 |\n|---|---|\n",
+        "{: .note }", "~", "^", "=", "@", ":", "\t",
+    ]  # fmt: skip
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 40))) for _ in range(count)]
+
+
+def test_plain_text_skips_the_inline_patterns_yet_converts_exactly_as_markdown_does():
+    # The converter leaves runs without inline markup alone instead of trying every
+    # pattern on them; on any text, it gives the bytes stock Markdown gives.
+    from content_model.markup import _PlainTextInline
+
+    renderer = Renderer()
+    assert isinstance(renderer._md.treeprocessors["inline"], _PlainTextInline)
+    ours, stock = renderer._md, _stock_markdown()
+    for body in _bodies(4000):
+        assert ours.reset().convert(body) == stock.reset().convert(body), body
+
+
+@pytest.mark.parametrize("limit", [1, 12, 120, 300])
+def test_a_summary_read_from_the_start_of_a_body_is_the_one_read_from_all_of_it(limit):
+    from content_model.markup import _join, _ParagraphText, truncate
+
+    renderer = Renderer()
+    fuzz = _bodies(1500)
+    long = ["\n\n".join(fuzz[n : n + 60]) for n in range(0, len(fuzz), 60)]
+    bodies = [*fuzz, *long, "<p>" + "区人大常委会召开会议。" * 400 + "</p>", "<p>短</p>" * 900]
+    for body in bodies:
+        html = body if body.startswith("<p>") else renderer.to_html(body)
+        whole = _ParagraphText()
+        whole.feed(html)
+        whole.close()
+        assert summarize(html, limit) == truncate(_join(whole.parts), limit), html
