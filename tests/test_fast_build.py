@@ -380,6 +380,30 @@ def test_a_preview_run_leaves_its_manifest_and_stamp_to_settle(tmp_path, monkeyp
     assert uptodate.last_skip() is None and stamps(site) == before
 
 
+def test_a_build_keeps_the_collector_off_what_it_read_and_hands_it_back_at_its_end(tmp_path):
+    # Full collections would scan every record and item again and again; once the
+    # content is read they are frozen. A build outside a preview session unfreezes
+    # them at its end, so that its garbage can be freed.
+    from pelican import signals
+
+    from content_model.content_model import CONTEXT_KEY
+
+    frozen = {}
+
+    def while_reading(generator):  # after the content check, before the items are made
+        frozen["count"] = gc.get_freeze_count()
+        frozen["records"] = len(generator.context[CONTEXT_KEY].records)
+
+    gc.unfreeze()
+    signals.article_generator_finalized.connect(while_reading)
+    try:
+        build(SAMPLE, tmp_path / "site")
+    finally:
+        signals.article_generator_finalized.disconnect(while_reading)
+    assert frozen["count"] > frozen["records"] > 0
+    assert gc.get_freeze_count() == 0
+
+
 @pytest.mark.parametrize("extensions", [None, False, ("md",), ("txt", "png")])
 def test_one_walk_per_run_lists_the_files_pelicans_walk_does(tmp_path, extensions):
     from types import SimpleNamespace

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from pelican import signals
 
-from . import incremental, membership, parallel, paths, session, uptodate, urls
+from . import heap, incremental, membership, parallel, paths, session, uptodate, urls
 
 
 def plan(generators) -> None:
     """Once all content is read: plan what to carry over; fork the items' writer."""
+    heap.freeze()
     incremental.start(generators)
     uptodate.note(generators)
     parallel.split(generators)
@@ -27,6 +28,8 @@ def finish(pelican) -> None:
             session.finish()
             urls.forget(session.live_articles())
             paths.finish()
+            if not session.defers():  # a preview session's heap is settled between runs
+                heap.thaw()
     uptodate.finish(Path(pelican.output_path))
 
 
@@ -38,6 +41,7 @@ def register():
     signals.initialized.connect(session.begin)
     signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key
     signals.article_generator_init.connect(session.reuse_articles)
+    signals.article_generator_init.connect(heap.freeze)  # after the content check's reading
     signals.generator_init.connect(session.keep_compiled)
     signals.article_generator_pretaxonomy.connect(membership.speed_up)
     signals.all_generators_finalized.connect(plan)

@@ -80,6 +80,11 @@ def begin(pelican) -> None:
     _SESSION.digester.begin()
 
 
+def defers() -> bool:
+    """Whether this run is a preview session's (what nobody waits for waits for settle)."""
+    return _DEFER
+
+
 def holds_a_run() -> bool:
     """Whether this process keeps what an earlier run under this global key made."""
     session = _current()
