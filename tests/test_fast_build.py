@@ -393,15 +393,18 @@ def test_a_build_keeps_the_collector_off_what_it_read_and_hands_it_back_at_its_e
     def while_reading(generator):  # after the content check, before the items are made
         frozen["count"] = gc.get_freeze_count()
         frozen["records"] = len(generator.context[CONTEXT_KEY].records)
+        frozen["thresholds"] = gc.get_threshold()
 
     gc.unfreeze()
+    usual = gc.get_threshold()
     signals.article_generator_finalized.connect(while_reading)
     try:
         build(SAMPLE, tmp_path / "site")
     finally:
         signals.article_generator_finalized.disconnect(while_reading)
     assert frozen["count"] > frozen["records"] > 0
-    assert gc.get_freeze_count() == 0
+    assert frozen["thresholds"][2] > usual[2]  # full collections spaced while frozen
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == usual
 
 
 @pytest.mark.parametrize("extensions", [None, False, ("md",), ("txt", "png")])
