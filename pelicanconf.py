@@ -6,6 +6,7 @@ UNITS, GENRES, SITENAME...). Every other part of the project reads those facts f
 here; nothing else declares a column, an outlet, a unit or a genre.
 """
 
+import sys
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -26,6 +27,12 @@ PATH = "content"
 OUTPUT_PATH = "output"
 THEME = str(_HERE / "theme")
 PLUGIN_PATHS = [str(_HERE / "plugins")]
+# Plugins import each other's modules (fast_build's carry-over and copies): Pelican
+# finds each plugin in PLUGIN_PATHS but puts no folder on the import path, so a
+# `pelican` run from another folder would fail to load those plugins (an error it
+# logs before any check, then builds without them). The folder goes on the path here.
+if PLUGIN_PATHS[0] not in sys.path:
+    sys.path.insert(0, PLUGIN_PATHS[0])
 # content_model first: the other plugins read the records and site facts it makes.
 PLUGINS = ["content_model", "feeds", "public_site", "tally", "deputies", "fast_build"]
 

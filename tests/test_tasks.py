@@ -73,8 +73,12 @@ def test_plain_pelican_command_works_from_any_folder_with_all_plugins(content, t
     elsewhere.mkdir()
     result = run_pelican(content, tmp_path / "out", cwd=elsewhere)
     assert result.returncode == 0, result.stderr
-    # Our reader and URL scheme were used: the plugin was found from the settings file.
+    assert "Cannot load plugin" not in result.stdout + result.stderr
+    # Our reader and URL scheme were used: the plugin was found from the settings file;
+    # and every plugin was loaded, those that import another one's modules too.
     assert (tmp_path / "out/column/standing-committee/index.html").is_file()
+    for made_by_plugin in ("feeds/all.atom.xml", "tally/index.html", "sitemap.xml"):
+        assert (tmp_path / "out" / made_by_plugin).exists(), made_by_plugin
 
 
 def test_another_district_replaces_the_site_facts_in_its_own_settings(content, tmp_path):
