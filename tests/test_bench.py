@@ -59,5 +59,7 @@ def test_invoke_bench_runs_every_measure_against_vanilla(tmp_path):
     assert len(cold.split()) == 8  # ours s, ours MB, vanilla s, vanilla MB, ratio
     body = next(line for line in out.splitlines() if "loop (serve): one body" in line)
     assert len(body.split()) == 11 and float(body.split()[-1]) > 0
+    memory = next(line for line in out.splitlines() if "memory: this process's peak" in line)
+    assert "items' writer copy" in memory and "its own at its end" in memory
     settling = next(line for line in out.splitlines() if "settling between runs" in line)
     assert "first" in settling and "column" in settling  # timed apart, after each run

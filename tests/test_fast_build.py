@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import threading
+import time
 
 import pelican
 import pytest
@@ -94,6 +96,65 @@ def test_items_pages_drawn_by_either_process_make_the_same_site(tmp_path, monkey
     monkeypatch.setattr(parallel, "CHILD_WRITES_ITEMS", writers != "this")
     one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
     two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
+    assert site_bytes(one) == site_bytes(two)
+
+
+def test_work_started_ahead_comes_back_in_order_or_says_why_not(monkeypatch):
+    from types import SimpleNamespace
+
+    from fast_build import parallel
+
+    from content_model.content_model import CONTEXT_KEY
+
+    monkeypatch.setattr(parallel, "_WORK", {})
+    monkeypatch.setattr(parallel, "AHEAD_FROM", 1)
+    parallel.work_ahead("slow", lambda g: (time.sleep(0.5), os.getpid(), g.context["n"])[1:])
+    parallel.work_ahead("fails", lambda g: 1 / 0)
+    parallel.work_ahead("big", lambda g: "长" * 1_000_000)  # more than a pipe holds
+    corpus = SimpleNamespace(records={"news/a.md": None})
+    generator = SimpleNamespace(
+        settings=settings_for(SAMPLE, ROOT / "unused"), context={CONTEXT_KEY: corpus, "n": 7}
+    )
+    parallel.start_ahead(generator)
+    pid, n = parallel.ahead_result("slow")
+    assert pid != os.getpid() and n == 7  # worked out in the copy, from what was read
+    assert parallel.ahead_result("big") == "长" * 1_000_000  # one failing does not stop it
+    with pytest.raises(parallel.AheadFailed, match="ZeroDivisionError"):
+        parallel.ahead_result("fails")
+    assert parallel.ahead_result("slow") is None  # each result is taken once
+    assert parallel.last_ahead_peak_mb > 0
+    generator.settings = settings_for(SAMPLE, ROOT / "unused", FAST_BUILD={"PREVIEW": True})
+    parallel.start_ahead(generator)
+    assert parallel.ahead_result("slow") is None  # a preview session never forks
+
+
+@pytest.mark.parametrize("copy", ["works", "fails"])
+def test_what_is_worked_out_ahead_makes_the_same_site(tmp_path, monkeypatch, copy):
+    from fast_build import parallel
+
+    from public_site import public_site
+    from tally import tally
+
+    monkeypatch.setattr(parallel, "AHEAD_FROM", 0)
+    if copy == "fails":  # this process then works it out itself: a real error shows here
+        monkeypatch.setattr(tally, "lay_out", lambda articles: 1 / 0)
+        monkeypatch.setattr(public_site, "links_ahead", lambda articles: 1 / 0)
+
+    def afresh():  # worked out again, not kept from an earlier build of this process
+        monkeypatch.setattr(tally, "_COUNTED", {})
+        monkeypatch.setattr(public_site, "_LAST_LINKS", None)
+
+    afresh()
+    one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
+    afresh()
+    linked_here = []
+    original = public_site.related_since
+    monkeypatch.setattr(
+        public_site, "related_since", lambda *a: linked_here.append(1) or original(*a)
+    )
+    two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
+    assert parallel.last_ahead_peak_mb > 0  # a copy did start
+    assert linked_here == ([] if copy == "works" else [1])  # the copy's links were used
     assert site_bytes(one) == site_bytes(two)
 
 

@@ -155,10 +155,16 @@ def test_exports_open_in_excel_and_wps(real):
     assert sheet.column_dimensions["A"].width >= 10  # columns fitted to the Chinese names
 
 
-def test_an_edit_remakes_only_the_workbooks_of_its_periods(tmp_path):
+@pytest.mark.parametrize("ahead", [False, True])
+def test_an_edit_remakes_only_the_workbooks_of_its_periods(tmp_path, monkeypatch, ahead):
+    from fast_build import parallel
+
+    # Counted here, or by a forked copy while Pelican reads (as a large site's is).
+    monkeypatch.setattr(parallel, "AHEAD_FROM", 0 if ahead else 10**9)
     content = real_district(tmp_path / "content")
     cache = tmp_path / "cache"
     build(content, tmp_path / "one", CACHE_PATH=str(cache), **REAL)
+    assert (parallel.last_ahead_peak_mb > 0) == ahead
     kept = {f.name: f.stat().st_mtime_ns for f in (cache / "derived-tally-xlsx").iterdir()}
     reports = list((tmp_path / "one/tally").rglob("*.xlsx"))
     assert len(kept) == len(reports) > 10  # one workbook per period (same report, one entry)

@@ -40,8 +40,10 @@ def register():
     signals.initialized.connect(incremental.keep_output)
     signals.initialized.connect(session.begin)
     signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key
+    signals.initialized.connect(parallel.begin)
     signals.article_generator_init.connect(session.reuse_articles)
     signals.article_generator_init.connect(heap.freeze)  # after the content check's reading
+    signals.article_generator_init.connect(parallel.start_ahead)  # frozen: copied less
     signals.generator_init.connect(session.keep_compiled)
     signals.article_generator_pretaxonomy.connect(membership.speed_up)
     signals.all_generators_finalized.connect(plan)

@@ -9,6 +9,10 @@ runs of items from one queue (a pipe filled before the fork), so neither waits
 for the other while pages are left. No file is written by both. The copy reports
 what it wrote for the incremental manifest, or its error, which then fails the
 build here.
+
+Before that, while Pelican reads its articles on one core, work that needs only the
+checked content can be started `ahead` in a forked copy on the other (the tally's
+counts and exports).
 """
 
 from __future__ import annotations
@@ -16,29 +20,34 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import re
 import resource
 import struct
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable
 from functools import partial
 from itertools import chain
 
 from pelican.generators import ArticlesGenerator
 
+from content_model.content_model import CONTEXT_KEY
+
 from . import incremental
 
 logger = logging.getLogger(__name__)
 
-_CHILD: tuple[int, str] | None = None
+_CHILD: _Copy | None = None
 _SHARED: tuple | None = None  # (the queue, the articles generator, the writer) until joined
 # Items' pages per draw from the queue; more when there are many items, so that the
 # queue fits the smallest pipe Linux gives (one page, 4096 bytes: 1024 draws).
 RUN = 40
 _MOST_RUNS = 1024
 _DRAW = struct.Struct("<I")
-# The forked process's peak memory in MB, after a build that used one (for `invoke bench`).
-last_child_peak_mb = 0.0
+# The forked writer's peak memory in MB (shared pages included), and what it alone held
+# at its end, after a build that used one (for `invoke bench`).
+last_child_peak_mb = last_child_own_mb = 0.0
 
 
 class ParallelWriteFailed(RuntimeError):
@@ -51,6 +60,15 @@ def _possible() -> bool:
     return (os.cpu_count() or 1) > 1 and hasattr(os, "fork") and threading.active_count() == 1
 
 
+def _may_fork(settings: dict) -> bool:
+    # A rebuild in a preview session renders few pages, from articles and digests it
+    # already has (a forked copy's digests would be lost to the next run): copying the
+    # large process costs more than it saves. A new process (invoke build) still has
+    # every page's key to make: that is worth a copy.
+    config = incremental.get_config(settings)
+    return bool(config["PARALLEL"]) and not config["PREVIEW"] and _possible()
+
+
 def split(generators) -> None:
     """Have the items' pages written by a forked process (all_generators_finalized)."""
     global _CHILD, _SHARED
@@ -58,16 +76,9 @@ def split(generators) -> None:
         if _SHARED is not None:
             _SHARED[0].close()
             _SHARED = None
-        os.waitpid(_CHILD[0], 0)
+        _CHILD.reap()
         _CHILD = None
-    config = incremental.get_config(generators[0].settings) if generators else {}
-    if not config.get("PARALLEL"):
-        return
-    if not _possible() or config["PREVIEW"]:
-        # A rebuild in a preview session renders few pages, from articles and digests
-        # it already has (a forked writer's digests would be lost to the next run):
-        # copying the large process costs more than it saves. A new process (invoke
-        # build) still has every page's key to make: that is worth a copy.
+    if not generators or not _may_fork(generators[0].settings):
         return
     articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
     if articles is None:
@@ -138,36 +149,107 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
     count = sum(1 for _ in chain(articles.translations, articles.articles,
                                  articles.hidden_translations, articles.hidden_articles))  # fmt: skip
     queue = _Queue(count)
-    handle, result = tempfile.mkstemp(prefix="pelican-pages-", suffix=".pickle")
-    os.close(handle)
-    pid = os.fork()
-    if pid == 0:  # the copy: write, report, leave without running anything else
-        code = 0
-        try:
-            # The list pages first (Pelican writes drafts last), then the items' pages
-            # this process draws.
-            drafts = articles.generate_drafts
 
-            def drafts_then_items(draft_write):
-                drafts(draft_write)
-                if CHILD_WRITES_ITEMS:
-                    _items_pages(articles, writer, queue)
+    def pages():
+        # The list pages first (Pelican writes drafts last), then the items' pages
+        # this process draws.
+        drafts = articles.generate_drafts
 
-            articles.generate_articles = lambda _write: None
-            articles.generate_drafts = drafts_then_items
-            write(writer)
-            payload = {"pages": incremental.written_pages()}
-        except BaseException:  # noqa: BLE001 - every failure goes back to the parent
-            payload = {"error": traceback.format_exc()}
-            code = 1
-        payload["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        try:
-            with open(result, "wb") as out:
-                pickle.dump(payload, out)
-        finally:
-            os._exit(code)
-    _CHILD = (pid, result)
+        def drafts_then_items(draft_write):
+            drafts(draft_write)
+            if CHILD_WRITES_ITEMS:
+                _items_pages(articles, writer, queue)
+
+        articles.generate_articles = lambda _write: None
+        articles.generate_drafts = drafts_then_items
+        write(writer)
+        return incremental.written_pages()
+
+    _CHILD = _Copy([pages])
     _SHARED = (queue, articles, writer)
+
+
+class _Copy:
+    """A forked copy of this process working out results in order, each told when done.
+
+    Each result goes to a file of its own, then one byte down a pipe says it is there
+    (a byte never fills the pipe, so the copy never waits for this process). A result
+    is {"result": ...} or {"error": its traceback}, with the copy's peak memory and its
+    own memory so far. The copy leaves without running anything else.
+    """
+
+    def __init__(self, functions: list):
+        self.paths = []
+        for _ in functions:
+            handle, path = tempfile.mkstemp(prefix="pelican-fork-", suffix=".pickle")
+            os.close(handle)
+            self.paths.append(path)
+        self.read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 0
+            try:
+                os.close(self.read)
+                for function, path in zip(functions, self.paths, strict=True):
+                    try:
+                        payload = {"result": function()}
+                    except BaseException:  # noqa: BLE001 - every failure goes back
+                        payload = {"error": traceback.format_exc()}
+                        code = 1
+                    payload["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    payload["own_mb"] = _own_mb()
+                    with open(path, "wb") as out:
+                        pickle.dump(payload, out)
+                    os.write(write, b"\1")
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.told = 0  # results the copy said are there
+        self.waiting = set(range(len(functions)))  # results not taken yet
+
+    def outcome(self, index: int) -> dict:
+        """Wait for result `index` and return it (an error if the copy left without)."""
+        while self.told <= index and self.read is not None:
+            if os.read(self.read, 1):
+                self.told += 1
+            else:  # the copy is gone
+                self._close()
+        payload = {"error": "生成网站的辅助进程意外退出。", "peak_mb": 0.0, "own_mb": 0.0}
+        if index < self.told:
+            with open(self.paths[index], "rb") as handle:
+                payload = pickle.load(handle)
+        self.waiting.discard(index)
+        if not self.waiting:
+            self.reap()
+        return payload
+
+    def _close(self) -> None:
+        if self.read is not None:
+            os.close(self.read)
+            self.read = None
+
+    def reap(self) -> None:
+        """Let the copy end; delete what it left."""
+        self._close()
+        if self.pid:
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        for path in self.paths:
+            if os.path.exists(path):
+                os.unlink(path)
+
+
+def _own_mb() -> float:
+    """Return the memory only this process holds, in MB (0 where the system does not tell).
+
+    Pages it shares with the process it was forked from are left out.
+    """
+    try:
+        with open("/proc/self/smaps_rollup", encoding="ascii") as handle:
+            text = handle.read()
+    except OSError:
+        return 0.0
+    return sum(int(kb) for kb in re.findall(r"^Private_\w+:\s+(\d+) kB", text, re.M)) / 1024
 
 
 def help_write() -> None:
@@ -192,25 +274,79 @@ CHILD_WRITES_ITEMS = True
 
 def join() -> None:
     """Write what pages are left with the forked writer; then take over what it wrote."""
-    global _CHILD, last_child_peak_mb
+    global _CHILD, last_child_peak_mb, last_child_own_mb
     if _CHILD is None:
         return
     try:
         help_write()
     finally:
-        pid, result = _CHILD
-        _CHILD = None
-        os.waitpid(pid, 0)
-    try:
-        with open(result, "rb") as handle:
-            payload = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError):
-        payload = {"error": "生成稿件页面的进程意外退出。"}
-    finally:
-        if os.path.exists(result):
-            os.unlink(result)
-    last_child_peak_mb = payload.get("peak_mb", 0.0)
+        child, _CHILD = _CHILD, None
+        payload = child.outcome(0)
+    last_child_peak_mb, last_child_own_mb = payload["peak_mb"], payload["own_mb"]
     if "error" in payload:
         logger.debug("the items' pages writer failed:\n%s", payload["error"])
         raise ParallelWriteFailed(payload["error"].strip().splitlines()[-1])
-    incremental.take_pages(payload["pages"])
+    incremental.take_pages(payload["result"])
+
+
+class AheadFailed(RuntimeError):
+    """The copy working ahead failed; the message is its traceback."""
+
+
+# Work that needs only the checked content, registered by plugins: name -> function of
+# the articles' generator (its settings and context), returning what pickles.
+_WORK: dict[str, Callable] = {}
+_AHEAD: tuple[_Copy, list[str]] | None = None  # the copy started ahead, and its work
+# From this many content files, work is started ahead (a smaller site's takes less
+# than copying the process costs).
+AHEAD_FROM = 2000
+# The copy's peak memory (shared pages included) and its own memory in MB, in the
+# last build that started one (for `invoke bench`).
+last_ahead_peak_mb = last_ahead_own_mb = 0.0
+
+
+def work_ahead(name: str, function: Callable) -> None:
+    """Have `function(articles_generator)` worked out ahead, in a copy (see `start_ahead`)."""
+    _WORK[name] = function
+
+
+def start_ahead(generator) -> None:
+    """Start the registered work in one forked copy once the content is checked.
+
+    The copy does it on the core left idle while Pelican reads its articles here
+    (article_generator_init, after the content check), instead of on the two busy
+    ones later; each result is ready as soon as the copy is done with it.
+    """
+    global _AHEAD
+    begin()
+    corpus = generator.context.get(CONTEXT_KEY)
+    if not _WORK or corpus is None or len(corpus.records) < AHEAD_FROM:
+        return
+    if _may_fork(generator.settings):
+        names = list(_WORK)
+        _AHEAD = (_Copy([partial(_WORK[name], generator) for name in names]), names)
+
+
+def ahead_result(name: str):
+    """Return what the copy worked out for `name`, or None if no copy worked on it.
+
+    Raise AheadFailed if the copy failed at it. Each result is taken once.
+    """
+    global last_ahead_peak_mb, last_ahead_own_mb
+    if _AHEAD is None or name not in _AHEAD[1] or _AHEAD[1].index(name) not in _AHEAD[0].waiting:
+        return None
+    payload = _AHEAD[0].outcome(_AHEAD[1].index(name))
+    last_ahead_peak_mb = max(last_ahead_peak_mb, payload["peak_mb"])
+    last_ahead_own_mb = max(last_ahead_own_mb, payload["own_mb"])
+    if "error" in payload:
+        raise AheadFailed(payload["error"])
+    return payload["result"]
+
+
+def begin(pelican=None) -> None:
+    """Start a build: end a copy a failed build started ahead; forget its memory."""
+    global _AHEAD, last_ahead_peak_mb, last_ahead_own_mb
+    if _AHEAD is not None:
+        _AHEAD[0].reap()
+        _AHEAD = None
+    last_ahead_peak_mb = last_ahead_own_mb = 0.0

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from functools import lru_cache
 
+from fast_build.parallel import AheadFailed, ahead_result, work_ahead
 from pelican import signals
 from pelican.generators import Generator
 
 from content_model.config import get_site, site_origin
+from content_model.content_model import CONTEXT_KEY
 from content_model.output import write_if_changed
 
 from .links import Linkable, neighbours, related_since
 from .sitemap import robots, sitemap
+
+logger = logging.getLogger(__name__)
 
 HOME_ITEMS_PER_GROUP = 6
 
@@ -22,18 +27,12 @@ def link_items(generator) -> None:
     """Give each article its column neighbours and related items (signal receiver)."""
     articles = generator.articles
     by_key = {a.uid: a for a in articles}
-    records = [
-        Linkable(
-            key=a.uid,
-            date=a.date,
-            column=a.column.slug,
-            topics=frozenset(
-                [f"t:{t.name}" for t in getattr(a, "tags", [])]
-                + [f"d:{d.id}" for d in getattr(a, "deputies", [])]
-            ),
+    records = {
+        a.uid: _linkable(
+            a.uid, a.date, a.column, getattr(a, "tags", []), getattr(a, "deputies", [])
         )
         for a in articles
-    ]
+    }
     pairs, related_keys = _links(records)
     for key, (older, newer) in pairs.items():
         article = by_key[key]
@@ -47,23 +46,47 @@ def link_items(generator) -> None:
     generator.context["columns_with_items"] = sorted({a.column.slug for a in articles})
 
 
-_LAST_LINKS: tuple[list[Linkable], dict, dict, tuple] | None = None
+def _linkable(uid: str, date, column, tags, deputies) -> Linkable:
+    topics = [f"t:{getattr(t, 'name', t)}" for t in tags] + [f"d:{d.id}" for d in deputies]
+    return Linkable(key=uid, date=date, column=column.slug, topics=frozenset(topics))
 
 
-def _links(records: list[Linkable]) -> tuple[dict, dict]:
+_LAST_LINKS: tuple[dict[str, Linkable], dict, dict, tuple] | None = None
+
+
+def _links(records: dict[str, Linkable]) -> tuple[dict, dict]:
     """Return (neighbours, related) of the records; the last run's when they are equal.
 
     A long-lived preview process rebuilds after every save; an edit to a body, the
     commonest, leaves every item's date, column, tags and deputies as they were. An
     added or moved item changes the related items of those near it only
-    (links.related_since).
+    (links.related_since). A large site's build finds them worked out ahead from the
+    checked content (`links_ahead`), kept only if its records are these.
     """
     global _LAST_LINKS
+    try:
+        _LAST_LINKS = ahead_result("links") or _LAST_LINKS
+    except AheadFailed as error:  # worked out here instead
+        logger.debug("the links worked out ahead failed:\n%s", error)
     if _LAST_LINKS is not None and _LAST_LINKS[0] == records:
         return _LAST_LINKS[1], _LAST_LINKS[2]
-    found, state = related_since(_LAST_LINKS[3] if _LAST_LINKS else None, records)
-    _LAST_LINKS = (records, neighbours(records), found, state)
+    items = list(records.values())
+    found, state = related_since(_LAST_LINKS[3] if _LAST_LINKS else None, items)
+    _LAST_LINKS = (records, neighbours(items), found, state)
     return _LAST_LINKS[1], _LAST_LINKS[2]
+
+
+def links_ahead(articles) -> tuple:
+    """Work out the links of the published items from the checked content (in a copy)."""
+    records = {
+        r.meta["uid"]: _linkable(r.meta["uid"], r.meta["date"], r.meta["column"],
+                                 r.meta.get("tags", []), r.meta.get("deputies", []))
+        for r in articles.context[CONTEXT_KEY].items()
+        if r.published and not r.meta.get("waiting")
+    }  # fmt: skip
+    items = list(records.values())
+    found, state = related_since(None, items)
+    return records, neighbours(items), found, state
 
 
 def home(settings: dict, articles: list) -> dict:
@@ -161,3 +184,4 @@ def register():
     signals.article_generator_finalized.connect(link_items)
     signals.generator_init.connect(add_asset_function)
     signals.get_generators.connect(get_generators)
+    work_ahead("links", links_ahead)

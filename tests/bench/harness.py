@@ -125,12 +125,20 @@ def main(argv: list[str]) -> dict:
         stats = build_index(Path(output), item_pages(settings))
         times["search index"] = time.perf_counter() - start
         times["search index MB"] = stats.bytes / 1048576
-    # Both processes' peaks (their shared pages counted twice: an upper bound).
-    writer_mb = parallel.last_child_peak_mb if parallel else 0.0
+    # Every process's peak (their shared pages counted in each: an upper bound), and
+    # what the forked copies held of their own.
+    main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    copies = {}
+    if parallel:
+        copies = {
+            "items' writer": (parallel.last_child_peak_mb, parallel.last_child_own_mb),
+            "tally ahead": (parallel.last_ahead_peak_mb, parallel.last_ahead_own_mb),
+        }
     return {
         "total": total,
         "phases": dict(times),
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + writer_mb,
+        "peak_mb": main_mb + sum(peak for peak, _ in copies.values()),
+        "memory": {"main": main_mb, "copies": copies},
         "children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 

@@ -184,6 +184,12 @@ def run(
         print(
             f"  search index peak memory (pagefind)      {rows[0][1]['children_peak_mb']:8.0f} MB"
         )
+    memory = rows[0][1].get("memory")
+    if memory:  # what "ours MB" of the cold build adds up
+        print(f"  memory: this process's peak {memory['main']:.0f} MB" + "".join(
+            f"; {name} copy {peak:.0f} MB resident at its peak, {own:.0f} MB of it its own at its end"
+            for name, (peak, own) in memory["copies"].items() if peak
+        ))  # fmt: skip
     if rows[0][2]:
         print("Phases of vanilla's cold build (s):")
         for phase, seconds in sorted(rows[0][2]["phases"].items(), key=lambda kv: -kv[1]):
