@@ -132,7 +132,7 @@ def main(argv: list[str]) -> dict:
     if parallel:
         copies = {
             "items' writer": (parallel.last_child_peak_mb, parallel.last_child_own_mb),
-            "tally ahead": (parallel.last_ahead_peak_mb, parallel.last_ahead_own_mb),
+            "work-ahead": (parallel.last_ahead_peak_mb, parallel.last_ahead_own_mb),
         }
     return {
         "total": total,
