@@ -11,8 +11,8 @@ what it wrote for the incremental manifest, or its error, which then fails the
 build here.
 
 Before that, while Pelican reads its articles on one core, work that needs only the
-checked content can be started `ahead` in a forked copy on the other (the tally's
-counts and exports).
+checked content can be done ahead in a forked copy on the other (`work_ahead`: the tally's
+counts and exports, the items' links).
 """
 
 from __future__ import annotations
