@@ -39,7 +39,8 @@ def test_digests_follow_values_not_objects():
         digester.digest([threading.Lock()])
 
 
-def test_a_list_of_tags_with_their_items_is_digested_by_names_and_items():
+@pytest.mark.parametrize("across_builds", [False, True], ids=["one build", "session"])
+def test_a_list_of_tags_with_their_items_is_digested_by_names_and_items(across_builds):
     import datetime
 
     from pelican.contents import Article
@@ -57,7 +58,7 @@ def test_a_list_of_tags_with_their_items_is_digested_by_names_and_items():
         )  # fmt: skip
         for n in (1, 2)
     )
-    digester = Digester()
+    digester = Digester(across_builds)
 
     def digest(groups):
         digester.begin()  # a new build: the same list object may hold other values
@@ -78,6 +79,45 @@ def test_a_list_of_tags_with_their_items_is_digested_by_names_and_items():
         != first
     )
     assert digest([(Tag("执法检查", settings), [one]), (Tag("代表建议", settings), [two])]) != first
+
+
+def test_metadata_that_repeats_an_attribute_is_digested_once_yet_every_change_shows():
+    # An item's metadata holds its title, date, tags... again, as the very objects of
+    # its attributes: those are named in its digest, not pickled twice.
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    zone = ZoneInfo("Asia/Shanghai")
+
+    def item(title):
+        return Article(
+            "正文",
+            metadata={"title": title, "date": datetime.datetime(2025, 3, 1, tzinfo=zone)},
+            settings={**DEFAULT_CONFIG},
+            source_path="/c/1.md",
+        )
+
+    def digest(content):
+        return Digester().content(content, 0)
+
+    one = item("稿件")
+    assert one.metadata["title"] is one.title and one.metadata["date"] is one.date
+    first = digest(one)
+    assert digest(item("".join(["稿", "件"]))) == first  # equal values, other objects
+    one.metadata["title"] = "另一个标题"  # what the template reads of metadata changed
+    assert digest(one) != first
+    one.metadata["title"] = "稿件"  # an equal string, not the attribute itself
+    assert digest(one) == first
+    one.metadata["date"] = datetime.datetime(2025, 3, 1, tzinfo=zone)  # equal, not the attribute
+    assert digest(one) != first  # not a plain value: pickled whole (never wrongly equal)
+    one.metadata["date"] = datetime.datetime(2025, 3, 2, tzinfo=zone)
+    two = digest(one)
+    assert two != first
+    one.date = datetime.datetime(2025, 3, 2, tzinfo=zone)
+    assert digest(one) not in (first, two)
 
 
 def test_two_cores_build_the_same_site_as_one(tmp_path):

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 class _Session:
     def __init__(self, base: bytes | None):
         self.base = base
-        self.digester = Digester()
+        self.digester = Digester(across_builds=True)
         # source path -> (the record, its metadata as it was, the article made from it)
         self.articles: dict[str, tuple[object, dict, Content]] = {}
         self.template_names: dict[str, tuple[str, ...] | None] = {}
