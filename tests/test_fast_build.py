@@ -292,6 +292,45 @@ def test_a_kept_url_follows_everything_it_is_made_from(monkeypatch):
     assert urls._KNOWN == {}
 
 
+def test_while_a_build_writes_each_url_is_expanded_once(monkeypatch, tmp_path):
+    import datetime
+
+    from fast_build import urls
+    from pelican import signals
+    from pelican.contents import Article, Content
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = {**DEFAULT_CONFIG, "ARTICLE_URL": "news/{slug}.html"}
+    monkeypatch.setattr(Content, "_expand_settings", urls._expand_settings)
+    compared, real = [], urls._inputs
+    monkeypatch.setattr(urls, "_inputs", lambda *a: compared.append(a) or real(*a))
+    date = datetime.datetime(2025, 3, 1, 9, 0, tzinfo=datetime.UTC)
+    item = Article("正文", metadata={"title": "甲", "date": date, "slug": "a"},
+                   settings=settings, source_path="news/a.md")  # fmt: skip
+    urls.freeze()
+    try:
+        assert item.url == "news/a.html"
+        calls = len(compared)
+        assert item.url == item.url == "news/a.html" and len(compared) == calls  # as made
+    finally:
+        urls.thaw()
+    item.slug = "b"
+    assert item.url == "news/b.html"  # a new build compares again
+
+    # A build freezes them once it writes, and thaws them when it ends.
+    seen = []
+
+    def writing(*args, **kwargs):
+        seen.append(urls._FROZEN is not None)
+
+    signals.article_writer_finalized.connect(writing)
+    try:
+        build(SAMPLE, tmp_path / "out", FAST_BUILD={"PARALLEL": False})
+    finally:
+        signals.article_writer_finalized.disconnect(writing)
+    assert seen == [True] and urls._FROZEN is None
+
+
 def _waiting_item(content, date: str):
     write_item(content / "news" / date[:4], "waiting.md",
                f"标题：待发布\n日期：{date}\n栏目：监督\n编号：99999999-9999-4999-8999-999999999999")  # fmt: skip

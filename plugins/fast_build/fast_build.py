@@ -26,6 +26,7 @@ def finish(pelican) -> None:
             incremental.finish()
         finally:  # a failure there (a file that cannot be deleted) still ends the run
             session.finish()
+            urls.thaw()
             urls.forget(session.live_articles())
             paths.finish()
             if not session.defers():  # a preview session's heap is settled between runs
@@ -41,12 +42,14 @@ def register():
     signals.initialized.connect(session.begin)
     signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key
     signals.initialized.connect(parallel.begin)
+    signals.initialized.connect(urls.thaw)  # a failed build may have left them frozen
     signals.article_generator_init.connect(session.reuse_articles)
     signals.article_generator_init.connect(heap.freeze)  # after the content check's reading
     signals.article_generator_init.connect(parallel.start_ahead)  # frozen: copied less
     signals.generator_init.connect(session.keep_compiled)
     signals.article_generator_pretaxonomy.connect(membership.speed_up)
     signals.all_generators_finalized.connect(plan)
+    signals.get_writer.connect(urls.freeze)  # returns no writer: only marks the moment
     signals.get_writer.connect(incremental.get_writer)
     signals.content_written.connect(incremental.note_written)
     signals.finalized.connect(finish)
