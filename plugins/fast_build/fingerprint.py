@@ -102,7 +102,9 @@ class Digester:
             table = {**copyreg.dispatch_table}
             table.update({cls: partial(content, level=level) for cls in contents})
             table.update({cls: wrapper for cls in wrappers})
-            table.update({Page: page, Paginator: paginator, ZoneInfo: zone, _Same: _Same.reduce})
+            table.update(
+                {Page: page, Paginator: paginator, ZoneInfo: zone, _Metadata: _Metadata.reduce}
+            )
             self._picklers.append(type("Pickler", (pickle.Pickler,), {"dispatch_table": table}))
 
     def _bytes(self, value, level: int) -> bytes:
@@ -222,9 +224,13 @@ class Digester:
             if type(metadata) is dict:
                 # Pelican's metadata holds most attributes again, as the same objects:
                 # those are named, not pickled twice (a fifth of an item's digest).
-                ordered["metadata"] = {
-                    k: _Same(k) if _same(own.get(k, _Same), v) else v for k, v in metadata.items()
-                }
+                same, rest = [], {}
+                for k, v in metadata.items():
+                    if _same(own.get(k, _Metadata), v):
+                        same.append(k)
+                    else:
+                        rest[k] = v
+                ordered["metadata"] = _Metadata(tuple(same), rest)
             digest = _hash(type(content).__qualname__.encode() + self._bytes(ordered, 0))
         finally:
             self._pointed.pop()
@@ -255,16 +261,17 @@ def _same(attribute, value) -> bool:
     )
 
 
-class _Same:
-    """In a content's digest: "the attribute of this name" (the very same object)."""
+class _Metadata:
+    """In a content's digest: its metadata, the names of those that are its attributes."""
 
-    __slots__ = ("name",)
+    __slots__ = ("same", "rest")
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, same: tuple[str, ...], rest: dict):
+        self.same = same  # in the metadata's order: each is the attribute of that name
+        self.rest = rest
 
     def reduce(self):
-        return _stand_in, ("same as attribute", self.name)
+        return _stand_in, ("metadata", self.same, self.rest)
 
 
 class _Known:
