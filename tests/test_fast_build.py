@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import tempfile
 import threading
 import time
 
@@ -118,6 +119,67 @@ def test_metadata_that_repeats_an_attribute_is_digested_once_yet_every_change_sh
     assert two != first
     one.date = datetime.datetime(2025, 3, 2, tzinfo=zone)
     assert digest(one) not in (first, two)
+
+
+def test_digests_shared_by_halves_are_the_ones_each_would_make():
+    import datetime
+
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = {**DEFAULT_CONFIG}
+    date = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
+    items = [
+        Article(
+            f"正文{n}",
+            metadata={"title": f"稿件{n}", "date": date},
+            settings=settings,
+            source_path=f"/c/{n}.md",
+        )  # fmt: skip
+        for n in range(5)
+    ]
+    outsider = Article("正文", metadata={"title": "不在列表里", "date": date},
+                       settings=settings, source_path="/c/x.md")  # fmt: skip
+    for n, item in enumerate(items):  # each names its neighbour, the last one an outsider
+        item.newer = items[n + 1] if n + 1 < len(items) else outsider
+    alone = Digester()
+    expected = [alone.content(item, 1) for item in items]
+    one, two = Digester(), Digester()
+    evens, odds = one.share(items, range(0, 5, 2)), two.share(items, range(1, 5, 2))
+    assert [i for i, _, _ in evens] == [0, 2] and [i for i, _, _ in odds] == [1, 3]  # 4: outsider
+    one.adopt(items, odds)
+    two.adopt(items, evens)
+    assert [one.content(item, 1) for item in items] == expected
+    assert [two.content(item, 1) for item in items] == expected
+    kept = Digester(across_builds=True)  # a session's: later builds need attributes
+    kept.adopt(items, evens)
+    assert kept._now[0] == {}
+
+
+def _page_keys(cache) -> dict:
+    import pickle
+
+    (manifest,) = cache.glob("incremental-*.pickle")
+    return {name: key for name, (key, _) in pickle.loads(manifest.read_bytes())["pages"].items()}
+
+
+@pytest.mark.parametrize("copy_half", ["shared", "fails"])
+def test_two_cores_key_every_page_as_one_does(tmp_path, monkeypatch, copy_half):
+    # Each process digests half the items and takes the other's half: the keys
+    # (and so what a later build carries over) are those of a build on one core.
+    from fast_build import parallel
+
+    def leftovers():
+        return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("pelican-")}
+
+    before = leftovers()
+    if copy_half == "fails":
+        monkeypatch.setattr(parallel._Exchange, "copys_half", lambda self: 1 / 0)
+    build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
+    build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
+    one, two = _page_keys(tmp_path / "one-cache"), _page_keys(tmp_path / "two-cache")
+    assert len(one) > 50 and one == two
+    assert leftovers() <= before
 
 
 def test_two_cores_build_the_same_site_as_one(tmp_path):

@@ -237,6 +237,40 @@ class Digester:
         attributes = _shallow_copy(own) if self.across_builds else None
         return _Known(content, attributes, pointed, digest)
 
+    def share(self, contents: list, part: range) -> list[tuple[int, bytes, list[int]]]:
+        """Digest contents[i] for i in `part` (level 0); return them for `adopt`.
+
+        Each as (position, digest, positions of the contents it names); one naming a
+        content not in `contents` is left out (whoever adopts digests it itself).
+        """
+        where = {id(c): i for i, c in enumerate(contents)}
+        shared = []
+        for i in part:
+            content = contents[i]
+            try:
+                digest = self.content(content, 0)
+            except Unkeyable:
+                continue  # its pages are rendered every time; nothing to share
+            named = [where.get(id(c)) for c in self._contents[id(content), 0].pointed]
+            if None not in named:
+                shared.append((i, digest, named))
+        return shared
+
+    def adopt(self, contents: list, shared: list[tuple[int, bytes, list[int]]]) -> None:
+        """Take level-0 digests `share` made of the same contents (a forked copy's).
+
+        Only for one build: what a later build reuses must have its attributes kept.
+        """
+        if self.across_builds:
+            return
+        now = self._now[0]
+        for i, digest, named in shared:
+            content = contents[i]
+            if id(content) not in now:
+                known = _Known(content, None, [contents[j] for j in named], digest)
+                self._contents[id(content), 0] = known
+                now[id(content)] = digest
+
     def begin(self) -> None:
         """Start a build: what earlier builds digested is checked again before use."""
         self._now = ({}, {}, {})

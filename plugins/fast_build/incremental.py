@@ -476,6 +476,13 @@ def digest(value) -> bytes:
         return os.urandom(16)  # never equal to anything: the output is made afresh
 
 
+def digester():
+    """Return this build's digester, or None (no build, or its pages are not keyed)."""
+    if _BUILD is None or _BUILD.base is None:
+        return None
+    return _BUILD.digester
+
+
 def made(path: str, key: bytes) -> None:
     """Remember a file written after `carry_over` said it must be made."""
     if _BUILD is not None and key:

@@ -8,7 +8,8 @@ items' pages; this process, its own part done, writes items' pages too: both dra
 runs of items from one queue (a pipe filled before the fork), so neither waits
 for the other while pages are left. No file is written by both. The copy reports
 what it wrote for the incremental manifest, or its error, which then fails the
-build here.
+build here. Every page's key needs the digests of all items: right after the fork,
+each process digests half of them and takes the other's half (`_Exchange`).
 
 Before that, while Pelican reads its articles on one core, work that needs only the
 checked content can be done ahead in a forked copy on the other (`work_ahead`: the tally's
@@ -146,9 +147,10 @@ def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
 
 def _fork(articles: ArticlesGenerator, write, writer) -> None:
     global _CHILD, _SHARED
-    count = sum(1 for _ in chain(articles.translations, articles.articles,
-                                 articles.hidden_translations, articles.hidden_articles))  # fmt: skip
-    queue = _Queue(count)
+    contents = list(chain(articles.translations, articles.articles,
+                          articles.hidden_translations, articles.hidden_articles))  # fmt: skip
+    queue = _Queue(len(contents))
+    exchange = _Exchange(contents)
 
     def pages():
         # The list pages first (Pelican writes drafts last), then the items' pages
@@ -165,8 +167,59 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
         write(writer)
         return incremental.written_pages()
 
-    _CHILD = _Copy([pages])
+    _CHILD = _Copy([exchange.copys_half, exchange.take_this_half, pages])
+    _CHILD.paths.append(exchange.path)  # deleted with the copy's files, if left
     _SHARED = (queue, articles, writer)
+    exchange.here()
+
+
+class _Exchange:
+    """Both processes digest every item (each page's key needs them): each does half.
+
+    Right after the fork, the copy digests the odd positions and this process the
+    even ones; each then takes the other's (the contents are the very same objects
+    at the same addresses in both, as forked). A half that does not come (its
+    process failed) is only work left undone: digests are made when first needed.
+    """
+
+    def __init__(self, contents: list):
+        self.contents = contents
+        self.digester = incremental.digester()
+        handle, self.path = tempfile.mkstemp(prefix="pelican-digests-", suffix=".pickle")
+        os.close(handle)
+        self.read, self.write = os.pipe()  # one byte: this process's half is written
+
+    def _half(self, first: int) -> list:
+        if self.digester is None:
+            return []
+        return self.digester.share(self.contents, range(first, len(self.contents), 2))
+
+    def copys_half(self) -> list:
+        """In the copy: digest the odd positions (sent back as the copy's first result)."""
+        os.close(self.write)
+        return self._half(1)
+
+    def take_this_half(self) -> None:
+        """In the copy: wait for this process's half, and take it."""
+        try:
+            if os.read(self.read, 1) and self.digester is not None:
+                with open(self.path, "rb") as handle:
+                    self.digester.adopt(self.contents, pickle.load(handle))
+        finally:
+            os.close(self.read)
+
+    def here(self) -> None:
+        """In this process: digest the even positions, hand them over, take the copy's."""
+        os.close(self.read)
+        try:
+            with open(self.path, "wb") as handle:
+                pickle.dump(self._half(0), handle)
+            os.write(self.write, b"\1")
+        finally:
+            os.close(self.write)  # without the byte, the copy goes on without this half
+        copys = _CHILD.outcome(0)
+        if "result" in copys and self.digester is not None:
+            self.digester.adopt(self.contents, copys["result"])
 
 
 class _Copy:
@@ -281,7 +334,8 @@ def join() -> None:
         help_write()
     finally:
         child, _CHILD = _CHILD, None
-        payload = child.outcome(0)
+        payload = child.outcome(2)  # after the two halves of the digests
+        child.reap()  # the halves' results are not all taken when this process failed
     last_child_peak_mb, last_child_own_mb = payload["peak_mb"], payload["own_mb"]
     if "error" in payload:
         logger.debug("the items' pages writer failed:\n%s", payload["error"])

@@ -10,7 +10,8 @@ here, and neither is handed out unchecked:
   same code, theme and settings (the build's global key);
 - a digest is reused only for the same object with the same attributes (compared
   one level deep) and the same digests of the contents it points to
-  (fingerprint.Digester).
+  (fingerprint.Digester), and only in a preview session (PREVIEW): other runs
+  keep no attributes to compare.
 
 A new process (``invoke build``) starts empty and builds exactly as before. Pelican
 memoizes each content's rendered body and summary in one class-wide table; after a
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 class _Session:
     def __init__(self, base: bytes | None):
         self.base = base
-        self.digester = Digester(across_builds=True)
+        self.digester = Digester()
         # source path -> (the record, its metadata as it was, the article made from it)
         self.articles: dict[str, tuple[object, dict, Content]] = {}
         self.template_names: dict[str, tuple[str, ...] | None] = {}
@@ -77,6 +78,9 @@ def begin(pelican) -> None:
         return
     if _SESSION is None or _SESSION.base != _RUN_BASE:
         _SESSION = _Session(_RUN_BASE)
+    # Only a preview session's later runs reuse digests: keeping what each was made
+    # from (every item's attributes) is a cost a build on its own need not pay.
+    _SESSION.digester.across_builds = bool(config["PREVIEW"])
     _SESSION.digester.begin()
 
 
