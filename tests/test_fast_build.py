@@ -135,7 +135,7 @@ def test_digests_shared_by_halves_are_the_ones_each_would_make():
             metadata={"title": f"稿件{n}", "date": date},
             settings=settings,
             source_path=f"/c/{n}.md",
-        )  # fmt: skip
+        )
         for n in range(5)
     ]
     outsider = Article("正文", metadata={"title": "不在列表里", "date": date},

@@ -226,7 +226,7 @@ class Digester:
                 # those are named, not pickled twice (a fifth of an item's digest).
                 same, rest = [], {}
                 for k, v in metadata.items():
-                    if _same(own.get(k, _Metadata), v):
+                    if _same(own.get(k, _NO_ATTRIBUTE), v):
                         same.append(k)
                     else:
                         rest[k] = v
@@ -286,6 +286,7 @@ class Digester:
 # Values that compare equal exactly when they show the same (unlike, say, a list of
 # markup-safe strings and an equal list of plain ones).
 _PLAIN = frozenset({str, int, bool, bytes, type(None)})
+_NO_ATTRIBUTE = object()  # a metadata name the content has no attribute of
 
 
 def _same(attribute, value) -> bool:
