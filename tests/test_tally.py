@@ -196,6 +196,46 @@ def test_an_edit_remakes_only_the_workbooks_of_its_periods(tmp_path, monkeypatch
     assert {f.name for f in (cache / "derived-tally-xlsx").iterdir()} == set(now)
 
 
+def test_an_edit_recounts_only_the_periods_that_read_its_day(tmp_path, monkeypatch):
+    from fast_build import parallel
+
+    from tally import tally
+
+    monkeypatch.setattr(parallel, "AHEAD_FROM", 10**9)  # counted in this process
+    counted = []
+    original = tally.count
+    monkeypatch.setattr(tally, "count", lambda *a: counted.append(a[1].key) or original(*a))
+
+    def afresh():
+        monkeypatch.setattr(tally, "_COUNTED", {})
+        monkeypatch.setattr(tally, "_SPANS", {})
+        counted.clear()
+
+    content = real_district(tmp_path / "content")
+    write_item(
+        content / "news/2025",
+        "01.md",
+        "标题：新年第一篇\n日期：2025-01-10\n栏目：监督\n编号：00000000-0000-4000-8000-100000000001",
+    )
+    afresh()
+    build(content, tmp_path / "site", **REAL)
+    assert len(counted) == 17 + 4  # 2024's year, quarters, months; 2025's so far (February)
+    item = content / "news/2024/01.md"  # 2024-01-07: 2025 is compared with its January
+    item.write_text(
+        item.read_text(encoding="utf-8").replace("星辰在线", "星辰在线、区电视台"),
+        encoding="utf-8",
+    )
+    counted.clear()
+    site = build(content, tmp_path / "site", **REAL)
+    # Its year, quarter and month; and those that compare with them a year later.
+    assert sorted(counted) == ["2024", "2024-01", "2024-Q1", "2025", "2025-01", "2025-Q1"]
+    afresh()
+    cold = build(content, tmp_path / "cold", **REAL)
+    assert len(counted) == 17 + 4
+    for page in (cold / "tally").rglob("*.*"):
+        assert page.read_bytes() == (site / page.relative_to(cold)).read_bytes(), page
+
+
 def test_report_pages_for_year_quarters_and_months(real):
     _, site = real
     index = soup(site / "tally/index.html")

@@ -42,9 +42,10 @@ def export_name(key: str, fmt: str) -> str:
     return f"tally-{key}.{fmt}"
 
 
-# year -> (what its reports were counted from, the reports): a long-lived preview
-# process counts again only the years an edit touched.
+# year -> (what its reports were counted from, the reports); period -> (the same, its
+# report): a long-lived preview process counts again only the periods an edit touched.
 _COUNTED: dict[int, tuple[tuple, dict]] = {}
+_SPANS: dict[str, tuple[tuple, dict]] = {}
 # id(report) -> (the report, its JSON): the workbooks' key, laid out once per report.
 _JSON: dict[int, tuple[dict, bytes]] = {}
 
@@ -59,6 +60,8 @@ def _json(report: dict) -> bytes:
 def _forget_json() -> None:
     """Drop the JSON of reports no longer counted (a preview session counts again)."""
     live = {id(r) for _, reports in _COUNTED.values() for r in reports.values()}
+    for key in [key for key, (_, report) in _SPANS.items() if id(report) not in live]:
+        del _SPANS[key]
     for key in [key for key in _JSON if key not in live]:
         del _JSON[key]
 
@@ -72,8 +75,8 @@ class _Counting:
 
     def _count(self, year: int, near: list, spans: list, config: dict, site, as_of,
                ready: dict) -> dict:  # fmt: skip
-        inputs = (near, [s.key for s in spans], as_of, repr(config),
-                  repr([self.settings.get(key) for key in EXPORT_SETTINGS]))  # fmt: skip
+        fixed = (as_of, repr(config), repr([self.settings.get(k) for k in EXPORT_SETTINGS]))
+        inputs = (near, [s.key for s in spans], *fixed)
         known = _COUNTED.get(year)
         if known is not None and known[0] == inputs:
             return known[1]
@@ -82,8 +85,17 @@ class _Counting:
             if span.key in ready:  # counted and laid out ahead
                 reports[span.key] = report = ready[span.key][0]
                 _JSON[id(report)] = (report, ready[span.key][1]["json"])
-            else:
-                reports[span.key] = count(near, span, config, site, as_of)
+                continue
+            # A period's report reads its own days and the same days a year earlier
+            # (count.count): an edit elsewhere in the year leaves it as it was.
+            earlier = span.a_year_earlier()
+            read = [i for i in near if span.start <= i.day < span.end
+                    or earlier.start <= i.day < earlier.end]  # fmt: skip
+            counted = _SPANS.get(span.key)
+            if counted is None or counted[0] != (read, *fixed):
+                report = count(read, span, config, site, as_of)
+                counted = _SPANS[span.key] = ((read, *fixed), report)
+            reports[span.key] = counted[1]
         _COUNTED[year] = (inputs, reports)
         return reports
 
