@@ -621,13 +621,18 @@ def test_one_walk_per_run_lists_the_files_pelicans_walk_does(tmp_path, extension
     (content / "news/2025/notes.txt").write_text("x", encoding="utf-8")
     (content / "news/skip").mkdir()
     (content / "news/skip/a.md").write_text("x", encoding="utf-8")
+    (content / "news/.drafts").mkdir()  # a folder IGNORE_FILES leaves out
+    (content / "news/.drafts/b.md").write_text("x", encoding="utf-8")
     # What get_files reads of a generator (a real one would run the content check).
     generator = SimpleNamespace(
         path=str(content), settings=settings_for(content, tmp_path / "out"), context={},
         readers=SimpleNamespace(extensions=["md", "markdown"]),
     )  # fmt: skip
     generator._include_path = Generator._include_path.__get__(generator)
-    for paths_, exclude in ((["news"], ["news/skip"]), (["news", "pages"], None), ("news", [])):
+    for paths_, exclude in (
+        (["news"], ["news/skip"]), (["news", "pages"], None), ("news", []), ("", ["news"]),
+        (["pages/about.md", "news/.drafts/b.md", "news/2025/.#lock.md", "nowhere"], None),
+    ):  # fmt: skip
         ours = paths.get_files(generator, paths_, exclude, extensions)
         assert ours == paths._GET_FILES(generator, paths_, exclude, extensions), (paths_, exclude)
     assert "news/2025/notes.txt" in paths.get_files(generator, ["news"], None, False)

