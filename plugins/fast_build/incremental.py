@@ -144,50 +144,54 @@ class _Build:
             for known in ("articles", "dates") if split else ():
                 if known in kwargs:
                     hasher.update(known.encode() + digest(kwargs[known]))
-            hasher.update(self._shared_part(env, names, context, kwargs))
-            for variable in names:
-                if variable in kwargs:
-                    value = kwargs[variable]
-                    if not split and variable.endswith(NEIGHBOUR_PAGES) and value is not None:
-                        hasher.update(variable.encode() + b"@" + self.digester.place(value))
-                    else:
-                        hasher.update(variable.encode() + b"=" + digest(value))
+            shared, own = self._shared_part(env, names, context, kwargs)
+            hasher.update(shared)
+            for variable in own:
+                value = kwargs[variable]
+                if not split and variable.endswith(NEIGHBOUR_PAGES) and value is not None:
+                    hasher.update(variable.encode() + b"@" + self.digester.place(value))
+                else:
+                    hasher.update(variable.encode() + b"=" + digest(value))
             return hasher.digest()
         except Unkeyable as error:
             logger.debug("%s is rendered every time: %s", name, error)
             return None
 
-    def _shared_part(self, env, names: tuple[str, ...], context: dict, kwargs: dict) -> bytes:
+    def _shared_part(self, env, names: tuple[str, ...], context: dict,
+                     kwargs: dict) -> tuple[bytes, tuple[str, ...]]:  # fmt: skip
         """Digest what a page reads from the shared context (not its own arguments).
 
         Thousands of pages (every item's) read the same context values: their digest
         is made once, and made again only if one of the values is another object.
+        Return it with the names the page reads from its own arguments, in order.
         """
         plan_key = (id(names), tuple(kwargs), id(context))
         plan = self.plans.get(plan_key)
         if plan is not None:
-            found, missing, get = plan[:3]
+            found, missing, get, own = plan[:4]
             try:
                 values = get(context)
             except KeyError:  # a name left the context: plan again
                 plan = None
             else:
-                if any(v in context for v in missing):  # a name came into it
+                if missing and any(v in context for v in missing):  # a name came into it
                     plan = None
         if plan is None:
             read = [v for v in names if v not in kwargs]
             found = tuple(v for v in read if v in context)
             missing = tuple(v for v in read if v not in context)
+            own = tuple(v for v in names if v in kwargs)
             get = operator.itemgetter(*found) if found else (lambda _: ())
             if len(found) == 1:
                 get = (lambda one: lambda c: (one(c),))(get)
-            self.plans[plan_key] = (found, missing, get, names, context)  # held: ids stay
+            self.plans[plan_key] = (found, missing, get, own, names, context)  # held: ids stay
             values = get(context)
-        values = (*values, *(env.globals.get(v, _UNDEFINED) for v in missing))
+        if missing:
+            values = (*values, *(env.globals.get(v, _UNDEFINED) for v in missing))
         memo_key = (found, missing, id(context))
         known = self.shared.get(memo_key)
         if known is not None and all(map(operator.is_, known[0], values)):
-            return known[1]
+            return known[1], own
         hasher = hashlib.blake2b(digest_size=16)
         for variable, value in zip(found + missing, values, strict=True):
             if value is _UNDEFINED:
@@ -197,7 +201,7 @@ class _Build:
             else:
                 hasher.update(variable.encode() + b"=" + self.digester.digest(value))
         self.shared[memo_key] = (values, hasher.digest(), context)  # held: ids stay theirs
-        return self.shared[memo_key][1]
+        return self.shared[memo_key][1], own
 
     def template_reads(self, env, template: str) -> tuple[str, ...]:
         """Return the context names a template (and all it includes) reads, sorted."""
