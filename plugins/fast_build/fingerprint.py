@@ -66,7 +66,11 @@ class Digester:
         self._pointed: list[list] = []  # contents the digest being made points to
         # id -> (the list, its digest): holding the list keeps its id from being reused.
         self._lists: dict[int, tuple[object, bytes]] = {}
+        # A tag's, column's or author's digest by what it is pickled as (see wrapper):
+        # every item's page names its column, and most its tags.
+        self._wrappers: dict[tuple, bytes] = {}
         contents, wrappers = _subclasses(Content), _subclasses(URLWrapper)
+        self._wrapper_types = frozenset(wrappers)  # those the picklers name (exactly these)
 
         def wrapper(value):
             return _stand_in, (type(value).__name__, value.name, value.slug)
@@ -133,6 +137,13 @@ class Digester:
             own = self._of_contents(value.object_list)
             if own is not None:
                 return _hash(self.place(value) + own)
+        if type(value) in self._wrapper_types:
+            named = (type(value).__name__, type(value.name), value.name, type(value.slug),
+                     value.slug)  # fmt: skip
+            known = self._wrappers.get(named)
+            if known is None:
+                known = self._wrappers[named] = _hash(self._bytes(value, 2))
+            return known
         if isinstance(value, list):
             # Lists (every item of a column or a tag, the columns with their items)
             # are handed to many pages: each is digested once per build.
@@ -195,20 +206,20 @@ class Digester:
         this process is reused for the same object when its attributes compare equal
         to what they were (one level deep).
         """
-        checked = self._now[level].get(id(content))
+        now = self._now[level]
+        checked = now.get(id(content))
         if checked is not None:
             return checked
-        key = (id(content), level)
-        known = self._contents.get(key)
         if level == 0:
-            known = self._own(content, known)
+            known = self._own(content, self._contents.get((id(content), 0)))
         else:  # its own digest, then those of the contents it names, in that order
             own = self.content(content, 0)
             named = self._contents[id(content), 0].pointed
-            parts = [own, *(self.content(c, level - 1) for c in named)]
+            below, content_below = self._now[level - 1].get, self.content
+            parts = [own, *(below(id(c)) or content_below(c, level - 1) for c in named)]
             known = _Known(content, None, named, _hash(b"".join(parts)))
-        self._contents[key] = known
-        self._now[level][id(content)] = known.digest
+        self._contents[id(content), level] = known
+        now[id(content)] = known.digest
         return known.digest
 
     def _own(self, content: Content, known: _Known | None) -> _Known:
