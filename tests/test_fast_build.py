@@ -40,6 +40,22 @@ def test_digests_follow_values_not_objects():
         digester.digest([threading.Lock()])
 
 
+def test_a_tag_is_digested_by_its_name_and_slug_whatever_object_it_is():
+    from markupsafe import Markup
+    from pelican.urlwrappers import Category, Tag
+
+    settings = settings_for(SAMPLE, ROOT / "unused")
+    digester = Digester()
+    tag = Tag("视察", settings)
+    first = digester.digest(tag)
+    assert digester.digest(Tag("视察", settings)) == first  # another object, the same tag
+    assert digester.digest(Category("视察", settings)) != first  # a column is not a tag
+    assert digester.digest(Tag(Markup("视察"), settings)) != first  # markup shows otherwise
+    tag.name = "调研"  # renamed in place: the same object, another tag
+    assert digester.digest(tag) != first
+    assert digester.digest(tag) == Digester().digest(Tag("调研", settings))
+
+
 @pytest.mark.parametrize("across_builds", [False, True], ids=["one build", "session"])
 def test_a_list_of_tags_with_their_items_is_digested_by_names_and_items(across_builds):
     import datetime
