@@ -282,15 +282,37 @@ class Digester:
                 self._contents[id(content), 0] = known
                 now[id(content)] = digest
 
+    def remember(self, contents) -> None:
+        """Digest (level 0) those of `contents` not known, to compare them next build.
+
+        What a forked copy digested is not known here: a preview session does this
+        while it waits for the next save, so that the copy of its next build compares
+        each item instead of digesting it afresh.
+        """
+        for content in contents:
+            if (id(content), 0) not in self._contents:
+                try:
+                    self.content(content, 0)
+                except Unkeyable:
+                    continue  # its pages are rendered every time
+
     def begin(self) -> None:
         """Start a build: what earlier builds digested is checked again before use."""
         self._now = ({}, {}, {})
         self._lists = {}
 
-    def prune(self) -> None:
-        """Forget the contents this build did not digest (deleted, or changed)."""
+    def prune(self, live: set[int] = frozenset()) -> None:
+        """Forget the contents this build did not digest, except those in `live` (ids).
+
+        A live content's kept digest is checked against its attributes before any
+        reuse, so it may stay though this process did not digest it this build (a
+        forked copy did): the next build then compares instead of digesting afresh.
+        """
         now = self._now
-        self._contents = {k: v for k, v in self._contents.items() if k[0] in now[k[1]]}
+        self._contents = {
+            k: v for k, v in self._contents.items()
+            if k[0] in now[k[1]] or (k[0] in live and v.attributes is not None)
+        }  # fmt: skip
         self._lists = {}
 
 

@@ -42,8 +42,9 @@ DEFAULTS = {
     "ENABLED": True,
     # Write the items' pages in a second process (parallel.py).
     "PARALLEL": True,
-    # A preview session (invoke serve): every run in this one process, none forked, so
-    # what a run digests is known to the next (session.py).
+    # A preview session (invoke serve): every run in this one process, which keeps
+    # what a run digests for the next (session.py); only a large site's items' pages
+    # are written by a forked copy (parallel.PREVIEW_FROM).
     "PREVIEW": False,
     # A folder holding the last build of this site, when building elsewhere (aside):
     # its unchanged pages are hard-linked, the folder itself is left as it is.

@@ -9,7 +9,10 @@ runs of items from one queue (a pipe filled before the fork), so neither waits
 for the other while pages are left. No file is written by both. The copy reports
 what it wrote for the incremental manifest, or its error, which then fails the
 build here. Every page's key needs the digests of all items: right after the fork,
-each process digests half of them and takes the other's half (`_Exchange`).
+each process digests half of them and takes the other's half (`_Exchange`). A
+preview session's rebuild forks too, for a large site: there each process digests
+what it needs, and the session remembers what only the copy digested while it
+waits for the next save (fingerprint.Digester.remember).
 
 Before that, while Pelican reads its articles on one core, work that needs only the
 checked content can be done ahead in a forked copy on the other (`work_ahead`: the tally's
@@ -41,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 _CHILD: _Copy | None = None
 _SHARED: tuple | None = None  # (the queue, the articles generator, the writer) until joined
+# From this many items, a preview session's rebuild writes the items' pages in a copy.
+PREVIEW_FROM = 2000
 # Items' pages per draw from the queue; more when there are many items, so that the
 # queue fits the smallest pipe Linux gives (one page, 4096 bytes: 1024 draws).
 RUN = 40
@@ -61,13 +66,20 @@ def _possible() -> bool:
     return (os.cpu_count() or 1) > 1 and hasattr(os, "fork") and threading.active_count() == 1
 
 
-def _may_fork(settings: dict) -> bool:
-    # A rebuild in a preview session renders few pages, from articles and digests it
-    # already has (a forked copy's digests would be lost to the next run): copying the
-    # large process costs more than it saves. A new process (invoke build) still has
-    # every page's key to make: that is worth a copy.
+def _may_fork(settings: dict, items: int | None = None) -> bool:
+    """Whether a copy may work alongside: for the items' pages when `items` is given.
+
+    A new process (invoke build) has every page's key to make: worth a copy. A
+    preview session's rebuild keys every page too, from digests it mostly has: its
+    items' pages are worth a copy from PREVIEW_FROM items on (below, copying the
+    process costs more than it saves). What the copy digests is then lost to the
+    next run; this process digests every item anyway (its feeds list them all). Its
+    work-ahead is not: it would lay out every period of the tally again.
+    """
     config = incremental.get_config(settings)
-    return bool(config["PARALLEL"]) and not config["PREVIEW"] and _possible()
+    if not config["PARALLEL"] or not _possible():
+        return False
+    return not config["PREVIEW"] or (items is not None and items >= PREVIEW_FROM)
 
 
 def split(generators) -> None:
@@ -79,10 +91,11 @@ def split(generators) -> None:
             _SHARED = None
         _CHILD.reap()
         _CHILD = None
-    if not generators or not _may_fork(generators[0].settings):
-        return
     articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
     if articles is None:
+        return
+    items = len(articles.articles) + len(articles.translations)
+    if not _may_fork(articles.settings, items):
         return
     original = articles.generate_output
 
@@ -150,7 +163,11 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
     contents = list(chain(articles.translations, articles.articles,
                           articles.hidden_translations, articles.hidden_articles))  # fmt: skip
     queue = _Queue(len(contents))
-    exchange = _Exchange(contents)
+    digester = incremental.digester()
+    # Digests a later run reuses are made by the process that keeps them (adopt).
+    exchange = None
+    if digester is not None and not digester.across_builds:
+        exchange = _Exchange(contents, digester)
 
     def pages():
         # The list pages first (Pelican writes drafts last), then the items' pages
@@ -167,10 +184,14 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
         write(writer)
         return incremental.written_pages()
 
-    _CHILD = _Copy([exchange.copys_half, exchange.take_this_half, pages])
-    _CHILD.paths.append(exchange.path)  # deleted with the copy's files, if left
+    if exchange is None:
+        _CHILD = _Copy([pages])
+    else:
+        _CHILD = _Copy([exchange.copys_half, exchange.take_this_half, pages])
+        _CHILD.paths.append(exchange.path)  # deleted with the copy's files, if left
     _SHARED = (queue, articles, writer)
-    exchange.here()
+    if exchange is not None:
+        exchange.here()
 
 
 class _Exchange:
@@ -182,16 +203,14 @@ class _Exchange:
     process failed) is only work left undone: digests are made when first needed.
     """
 
-    def __init__(self, contents: list):
+    def __init__(self, contents: list, digester):
         self.contents = contents
-        self.digester = incremental.digester()
+        self.digester = digester
         handle, self.path = tempfile.mkstemp(prefix="pelican-digests-", suffix=".pickle")
         os.close(handle)
         self.read, self.write = os.pipe()  # one byte: this process's half is written
 
     def _half(self, first: int) -> list:
-        if self.digester is None:
-            return []
         return self.digester.share(self.contents, range(first, len(self.contents), 2))
 
     def copys_half(self) -> list:
@@ -202,7 +221,7 @@ class _Exchange:
     def take_this_half(self) -> None:
         """In the copy: wait for this process's half, and take it."""
         try:
-            if os.read(self.read, 1) and self.digester is not None:
+            if os.read(self.read, 1):
                 with open(self.path, "rb") as handle:
                     self.digester.adopt(self.contents, pickle.load(handle))
         finally:
@@ -218,7 +237,7 @@ class _Exchange:
         finally:
             os.close(self.write)  # without the byte, the copy goes on without this half
         copys = _CHILD.outcome(0)
-        if "result" in copys and self.digester is not None:
+        if "result" in copys:
             self.digester.adopt(self.contents, copys["result"])
 
 
@@ -257,6 +276,7 @@ class _Copy:
             finally:
                 os._exit(code)
         os.close(write)
+        self.results = len(functions)
         self.told = 0  # results the copy said are there
         self.waiting = set(range(len(functions)))  # results not taken yet
 
@@ -334,7 +354,7 @@ def join() -> None:
         help_write()
     finally:
         child, _CHILD = _CHILD, None
-        payload = child.outcome(2)  # after the two halves of the digests
+        payload = child.outcome(child.results - 1)  # its last: the pages it wrote
         child.reap()  # the halves' results are not all taken when this process failed
     last_child_peak_mb, last_child_own_mb = payload["peak_mb"], payload["own_mb"]
     if "error" in payload:

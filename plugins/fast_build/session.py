@@ -292,10 +292,14 @@ def live_articles() -> set[int]:
 
 def finish() -> None:
     """After a run: let go of what the next one cannot reuse."""
-    _forget_rendered(live_articles(), keep=True)
+    live = live_articles()
+    _forget_rendered(live, keep=True)
     parse_cache.write_later(None)  # a build outside this session writes at once
     if _current() is not None:
-        _SESSION.digester.prune()
+        _SESSION.digester.prune(live)
+        if _SESSION.digester.across_builds:  # the items' pages may have been forked
+            kept = [known[2] for known in _SESSION.articles.values()]
+            after_run(_SESSION.digester.remember, kept)
 
 
 # Objects frozen after the last full collection (see settle).
