@@ -72,9 +72,9 @@ def _may_fork(settings: dict, items: int | None = None) -> bool:
     A new process (invoke build) has every page's key to make: worth a copy. A
     preview session's rebuild keys every page too, from digests it mostly has: its
     items' pages are worth a copy from PREVIEW_FROM items on (below, copying the
-    process costs more than it saves). What the copy digests is then lost to the
-    next run; this process digests every item anyway (its feeds list them all). Its
-    work-ahead is not: it would lay out every period of the tally again.
+    process costs more than it saves). What only the copy digests, the session digests
+    while it waits for the next save (session.finish). Its work-ahead is not worth a
+    copy: it would lay out every period of the tally again.
     """
     config = incremental.get_config(settings)
     if not config["PARALLEL"] or not _possible():

@@ -7,7 +7,7 @@ relative (two absolute paths and a relpath) each time it is asked, once per item
 per run at least. At 20,000 items both are a good part of a preview rebuild.
 
 Here a run walks each folder once, matching names against all of IGNORE_FILES as one
-pattern (a sixth of the time Pelican's walk takes): the files that pass are
+pattern (a third of the time Pelican's walk takes): the files that pass are
 kept for the generators of that run (they share one context: another context is
 another run, even when Pelican's autoreload reruns one Pelican object), and each
 call keeps those with the extensions it asks for — Pelican's own rule, in two
