@@ -256,7 +256,8 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(
     # `invoke serve` rebuilds in one long-lived process, reusing the last run's
     # records, articles and digests: after every kind of edit, in sequence, the site
     # must still equal a cold build of the same content. A large site's items' pages
-    # are written by a forked copy (as the sample's are here), whose digests are lost.
+    # are written by a forked copy (the sample's too in the "forked" run), whose
+    # digests this process must make itself while it waits.
     from fast_build import parallel, session
 
     monkeypatch.setattr(parallel, "PREVIEW_FROM", 0 if writer == "forked" else 10**9)
