@@ -266,6 +266,8 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(
     cache = {"CACHE_PATH": str(tmp_path / "cache"), "FAST_BUILD": {"PREVIEW": True}}
     site = build(content, tmp_path / "site", **cache)
     session.settle()  # as invoke serve does between runs
+    # What the templates read is kept for the next runs, whoever rendered them.
+    assert {"article.html", "index.html", "tag.html"} <= set(session.template_names())
     unchanged = "news/2025/2025-03-12-food-safety-inspection.md"
     article = session._SESSION.articles[unchanged][2]
     edits = [edit_body, retitle, retag, rename_deputy, add_item, move_column, delete_item]

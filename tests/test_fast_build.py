@@ -280,7 +280,7 @@ def test_two_processes_drawing_from_the_queue_write_each_page_once():
     import os
     import pickle
 
-    from fast_build.parallel import _drawing, _Queue
+    from fast_build.parallel import _drawn, _Queue
 
     count = 50_000
     queue = _Queue(count)
@@ -289,9 +289,8 @@ def test_two_processes_drawing_from_the_queue_write_each_page_once():
     pid = os.fork()
     written = []
     try:
-        write = _drawing(written.append, queue)
-        for position in range(count):
-            write(position)
+        mine = _drawn(queue)
+        written += [position for position in range(count) if mine(position)]
     finally:
         if pid == 0:  # the copy reports what it wrote and leaves, whatever happens
             try:

@@ -495,15 +495,28 @@ def made(path: str, key: bytes) -> None:
         _BUILD.record(name, key, [path])
 
 
-def written_pages() -> dict:
-    """Return the pages this build wrote or carried over so far (for a forked writer)."""
-    return _BUILD.pages if _BUILD is not None else {}
+def written_pages() -> tuple[dict, dict]:
+    """Return what a forked writer hands back (pages written, what templates read).
+
+    The pages this build wrote or carried over so far, and what each template it
+    used reads.
+    """
+    if _BUILD is None:
+        return {}, {}
+    return _BUILD.pages, _BUILD.names
 
 
-def take_pages(pages: dict) -> None:
-    """Add the pages another process of this build wrote."""
+def take_pages(handed: tuple[dict, dict]) -> None:
+    """Add the pages another process of this build wrote, and what its templates read.
+
+    A preview session keeps the latter for its next runs: a forked copy alone renders
+    the lists, whose templates would otherwise be parsed again in every copy.
+    """
     if _BUILD is not None:
+        pages, names = handed
         _BUILD.pages.update(pages)
+        for template, reads in names.items():
+            _BUILD.names.setdefault(template, reads)
 
 
 def finish() -> None:

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from functools import partial
 from itertools import chain
 
+from pelican import signals
 from pelican.generators import ArticlesGenerator
 
 from content_model.content_model import CONTEXT_KEY
@@ -132,30 +133,51 @@ class _Queue:
         os.close(self.read)
 
 
-def _drawing(write, queue: _Queue):
-    """Wrap Pelican's write of each item's page: write only the runs drawn from the queue.
+def _drawn(queue: _Queue) -> Callable[[int], bool]:
+    """Return whether this process writes the item's page at a position.
 
-    Pelican's loop over the items runs whole in both processes (its signal for each
-    item included), in the same order; each writes the pages at the positions it drew.
+    Asked for every position in increasing order, in both processes; each process
+    answers yes for the runs it drew from the queue.
     """
-    position, start, end = -1, 0, 0  # this process's run: [start, end); None: no more
+    start, end = 0, 0  # this process's run: [start, end); end None: no more
 
-    def write_drawn(*args, **kwargs):
-        nonlocal position, start, end
-        position += 1
+    def mine(position: int) -> bool:
+        nonlocal start, end
         while end is not None and position >= end:
             start = queue.draw()  # in increasing order: the queue is first in, first out
             end = None if start is None else start + queue.run
-        if end is not None and position >= start:
-            write(*args, **kwargs)
+        return end is not None and position >= start
 
-    return write_drawn
+    return mine
 
 
 def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
-    """Write the items' pages drawn from the queue, as Pelican's generate_articles does."""
-    write = partial(writer.write_file, relative_urls=articles.settings["RELATIVE_URLS"])
-    type(articles).generate_articles(articles, _drawing(write, queue))
+    """Write the items' pages drawn from the queue, as Pelican's generate_articles does.
+
+    Pelican's loop (pelican/generators.py, 4.12) runs whole in both processes, its
+    signal for each item included, in the same order; an item's page, its address
+    and template are worked out only by the process that drew it (the other one
+    skipping them is a tenth of the items' part of a preview rebuild).
+    """
+    mine = _drawn(queue)
+    relative_urls = articles.settings["RELATIVE_URLS"]
+    for position, article in enumerate(
+        chain(articles.translations, articles.articles,
+              articles.hidden_translations, articles.hidden_articles)
+    ):  # fmt: skip
+        signals.article_generator_write_article.send(articles, content=article)
+        if mine(position):
+            writer.write_file(
+                article.save_as,
+                articles.get_template(article.template),
+                articles.context,
+                relative_urls=relative_urls,
+                article=article,
+                category=getattr(article, "category", None),
+                override_output=hasattr(article, "override_save_as"),
+                url=article.url,
+                blog=True,
+            )
 
 
 def _fork(articles: ArticlesGenerator, write, writer) -> None:
