@@ -413,18 +413,23 @@ class IncrementalWriter(Writer):
         paginators = {
             key: Paginator(name, url, val, self.settings, per_page) for key, val in lists.items()
         }
+        # Each page is made once: the page after one is the next one written (Pelican
+        # makes it three times, as the page and as its neighbours': equal objects).
+        around = {key: (None, paginator.page(1)) for key, paginator in paginators.items()}
         for number in range(1, next(iter(paginators.values())).num_pages + 1):
             page_kwargs = kwargs.copy()
             for key, paginator in paginators.items():
-                page = paginator.page(number)
+                previous, page = around[key]
+                if page is None:  # past the end of a shorter list: as Pelican makes it
+                    page = paginator.page(number)
+                following = paginator.page(number + 1) if number < paginator.num_pages else None
                 page_kwargs.update({
                     f"{key}_paginator": paginator,
                     f"{key}_page": page,
-                    f"{key}_previous_page": paginator.page(number - 1) if number > 1 else None,
-                    f"{key}_next_page": (
-                        paginator.page(number + 1) if number < paginator.num_pages else None
-                    ),
+                    f"{key}_previous_page": previous,
+                    f"{key}_next_page": following,
                 })  # fmt: skip
+                around[key] = (page, following)
             yield page.save_as, page_kwargs
 
     def _open_w(self, filename, encoding, override=False):
