@@ -216,8 +216,8 @@ class Digester:
             own = self.content(content, 0)
             named = self._contents[id(content), 0].pointed
             below, content_below = self._now[level - 1].get, self.content
-            parts = [own, *(below(id(c)) or content_below(c, level - 1) for c in named)]
-            known = _Known(content, None, named, _hash(b"".join(parts)))
+            parts = [below(id(c)) or content_below(c, level - 1) for c in named]
+            known = _Known(content, None, named, _hash(own + b"".join(parts)))
         self._contents[id(content), level] = known
         now[id(content)] = known.digest
         return known.digest
