@@ -13,6 +13,7 @@ import pelican
 import pytest
 from fast_build import uptodate
 from fast_build.fingerprint import Digester, Unkeyable
+from pelican import signals
 from test_cache import save_again, site_bytes, stamps
 
 from conftest import ROOT, SAMPLE, build, copy_sample, run_pelican, settings_for, write_item
@@ -212,9 +213,21 @@ def test_items_pages_drawn_by_either_process_make_the_same_site(tmp_path, monkey
     monkeypatch.setattr(parallel, "RUN", 3)  # many draws, even from the sample
     monkeypatch.setattr(parallel, "HELP", writers != "copy")
     monkeypatch.setattr(parallel, "CHILD_WRITES_ITEMS", writers != "this")
-    one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
-    two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
+    told = []  # Pelican's signal for each item's page, in the order it is sent
+
+    def tell(generator, content):
+        told.append(content.source_path)
+
+    signals.article_generator_write_article.connect(tell)
+    try:
+        one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
+        by_pelican, told[:] = told[:], []
+        two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
+    finally:
+        signals.article_generator_write_article.disconnect(tell)
     assert site_bytes(one) == site_bytes(two)
+    # A process that writes items' pages sends it for every item, as Pelican does.
+    assert by_pelican and told == (by_pelican if writers != "copy" else [])
 
 
 def test_work_started_ahead_comes_back_in_order_or_says_why_not(monkeypatch):
