@@ -156,8 +156,8 @@ def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
 
     Pelican's loop (pelican/generators.py, 4.12) runs whole in both processes, its
     signal for each item included, in the same order; an item's page, its address
-    and template are worked out only by the process that drew it (the other one
-    skipping them is a tenth of the items' part of a preview rebuild).
+    and template are worked out only by the process that drew it (with Pelican's
+    own loop, both processes worked them out for every item).
     """
     mine = _drawn(queue)
     relative_urls = articles.settings["RELATIVE_URLS"]
