@@ -141,8 +141,11 @@ def test_metadata_that_repeats_an_attribute_is_digested_once_yet_every_change_sh
 def test_digests_shared_by_halves_are_the_ones_each_would_make():
     import datetime
 
+    from fast_build.fingerprint import LISTED, item_page_only
     from pelican.contents import Article
     from pelican.settings import DEFAULT_CONFIG
+
+    from public_site.public_site import LINKS
 
     settings = {**DEFAULT_CONFIG}
     date = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
@@ -159,15 +162,20 @@ def test_digests_shared_by_halves_are_the_ones_each_would_make():
                        settings=settings, source_path="/c/x.md")  # fmt: skip
     for n, item in enumerate(items):  # each names its neighbour, the last one an outsider
         item.newer = items[n + 1] if n + 1 < len(items) else outsider
+        item.related_items = [items[n - 1]]  # only its own page reads it (LINKS)
+    item_page_only(*LINKS)
     alone = Digester()
     expected = [alone.content(item, 1) for item in items]
+    listed = [alone.content(item, LISTED) for item in items]
     one, two = Digester(), Digester()
     evens, odds = one.share(items, range(0, 5, 2)), two.share(items, range(1, 5, 2))
-    assert [i for i, _, _ in evens] == [0, 2] and [i for i, _, _ in odds] == [1, 3]  # 4: outsider
+    assert [i for i, *_ in evens] == [0, 2] and [i for i, *_ in odds] == [1, 3]  # 4: outsider
     one.adopt(items, odds)
     two.adopt(items, evens)
     assert [one.content(item, 1) for item in items] == expected
     assert [two.content(item, 1) for item in items] == expected
+    assert [one.content(item, LISTED) for item in items] == listed
+    assert [two.content(item, LISTED) for item in items] == listed
     kept = Digester(across_builds=True)  # a session's: later builds need attributes
     kept.adopt(items, evens)
     assert kept._now[0] == {}
@@ -536,10 +544,9 @@ def test_an_edit_renders_only_the_pages_of_a_list_that_show_the_item(tmp_path):
     build(content, tmp_path / "site", **small)
     showing = [p for p in column if "（更新）" in p.read_text(encoding="utf-8")]
     made = [p for p in column if p.stat().st_mtime_ns != before[p]]
-    assert len(showing) == 1 and showing[0] in made
-    # Its page, and the pages of the items next to it in the column (their own pages
-    # link to it by title, so their digests changed).
-    assert len(made) <= 3 < len(column)
+    # Its page only: the items next to it in the column link to it by title from their
+    # own pages, not from the lists (fingerprint.ITEM_PAGE_ONLY).
+    assert made == showing and len(column) > 1
     cold = build(content, tmp_path / "cold", FAST_BUILD={"ENABLED": False}, **small)
     assert site_bytes(site) == site_bytes(cold)
 
@@ -561,6 +568,67 @@ def test_only_a_template_that_reads_lists_page_by_page_is_keyed_by_page(source, 
 
     env = Environment(loader=DictLoader({"list.html": source}))
     assert template_names(env, "list.html")[2] is by_page
+
+
+@pytest.mark.parametrize(
+    ("source", "names"),
+    [
+        ("{% for a in dates %}{{ a.title }} {{ a.url }}{% endfor %}", {"title", "url"}),
+        ("{{ article.related_items | length }}", {"related_items"}),
+        ("{{ article['related_items'] }}", {"related_items"}),
+        ("{{ dates | map(attribute='related_items') | list }}", {"related_items"}),
+        ("{{ article | attr('older_in_column') }}", {"older_in_column"}),
+        ("{% set n = 'related_items' %}{{ article[n] }}", None),  # a name made at render
+        ("{{ dates | map(attribute=which) | list }}", None),
+        ("{{ dates[1:3] | length }} {{ period_num[0] }}", set()),
+    ],
+)
+def test_a_template_names_the_attributes_it_may_read(source, names):
+    from fast_build.fingerprint import template_names
+    from jinja2 import DictLoader, Environment
+
+    env = Environment(loader=DictLoader({"list.html": source}))
+    found = template_names(env, "list.html")[3]
+    assert found is None if names is None else names <= found
+
+
+def test_a_list_digests_its_items_without_what_only_their_own_pages_show():
+    import datetime
+
+    from fast_build.fingerprint import LISTED, item_page_only
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    from public_site.public_site import LINKS
+
+    item_page_only(*LINKS)  # as the public_site plugin declares them
+    settings = {**DEFAULT_CONFIG}
+    date = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
+    item, other, third = (
+        Article(
+            f"正文{n}",
+            metadata={"title": f"稿件{n}", "date": date},
+            settings=settings,
+            source_path=f"/c/{n}.md",
+        )  # fmt: skip
+        for n in range(3)
+    )
+    item.related_items, item.older_in_column = [other], other
+
+    def digests():
+        digester = Digester()
+        return digester.content(item, 1), digester.content(item, LISTED)
+
+    page, listed = digests()
+    item.related_items, item.older_in_column = [third], None  # other links, same item
+    assert digests()[0] != page and digests()[1] == listed
+    item.title = "稿件（更新）"  # what a list shows changed
+    assert digests()[0] != page and digests()[1] != listed
+    digester = Digester()
+    digester.listed(True)
+    in_a_list = digester.digest([item])
+    digester.listed(False)
+    assert digester.digest([item]) != in_a_list  # each way digested apart
 
 
 def test_a_preview_session_makes_its_first_run_even_when_up_to_date(tmp_path, monkeypatch):

@@ -8,6 +8,11 @@ that cannot be pickled makes the page unkeyable: it is always rendered.
 
 Each content is pickled once (level 0: its own attributes, the contents it points
 to named); its digest with what it points to (level 1) combines that with theirs.
+
+Some attributes hold other items only an item's own page shows (its neighbours and
+related items, `item_page_only`). A page whose templates never name them (a list of
+items) is keyed by each item without them (the LISTED level): an edit that changes an
+item's neighbours or related items then leaves the lists it is on as they were.
 """
 
 from __future__ import annotations
@@ -32,6 +37,22 @@ class Unkeyable(Exception):
 # Attributes every content shares (the site's settings and context): they are in
 # the build's global key, not in each content's digest.
 _SHARED_ATTRIBUTES = frozenset({"settings", "_context", "_localcontext"})
+# Levels of a content's digest (see Digester.content); LISTED is level 1 without the
+# attributes in ITEM_PAGE_ONLY.
+LISTED = 2
+# Attributes holding other contents that only a content's own page reads (plugins
+# declare them with item_page_only).
+ITEM_PAGE_ONLY: set[str] = set()
+
+
+def item_page_only(*names: str) -> None:
+    """Declare attributes that only the templates of an item's own page read.
+
+    A plugin that sets them on items (their neighbours, related items) says so; a
+    page whose templates never name them is keyed without them. Only templates may
+    read them: Python code a list's template calls must not.
+    """
+    ITEM_PAGE_ONLY.update(names)
 
 
 def _subclasses(cls) -> list[type]:
@@ -63,9 +84,12 @@ class Digester:
         self._contents: dict[tuple[int, int], _Known] = {}
         # Per level: id -> digest, known to hold in this build (looked up most often).
         self._now: tuple[dict[int, bytes], ...] = ({}, {}, {})
+        # Whether the page being keyed reads the ITEM_PAGE_ONLY attributes (set by
+        # `listed`): if not, its contents are digested at the LISTED level.
+        self._listed = False
         self._pointed: list[list] = []  # contents the digest being made points to
-        # id -> (the list, its digest): holding the list keeps its id from being reused.
-        self._lists: dict[int, tuple[object, bytes]] = {}
+        # (id, listed) -> (the list, its digest): holding it keeps its id from being reused.
+        self._lists: dict[tuple[int, bool], tuple[object, bytes]] = {}
         # A tag's, column's or author's digest by what it is pickled as (see wrapper):
         # every item's page names its column, and most its tags.
         self._wrappers: dict[tuple, bytes] = {}
@@ -94,15 +118,15 @@ class Digester:
             if level == 0:  # named only; the content being pickled points to it
                 self._pointed[-1].append(value)
                 return _stand_in, (value.source_path,)
-            return _stand_in, (self.content(value, level - 1),)
+            return _stand_in, (self.content(value, LISTED if self._listed else 1),)
 
         def zone(value):  # the same key always loads the same zone
             if value.key is None:  # read from a file object: whole
                 return value.__reduce__()
             return _stand_in, ("ZoneInfo", value.key)
 
-        self._picklers = []
-        for level in range(3):
+        self._picklers = []  # 0: contents named; 1: contents by their digest
+        for level in range(2):
             table = {**copyreg.dispatch_table}
             table.update({cls: partial(content, level=level) for cls in contents})
             table.update({cls: wrapper for cls in wrappers})
@@ -129,10 +153,17 @@ class Digester:
             raise Unkeyable(f"{type(value).__qualname__}: {error}") from None
         return buffer.getvalue()
 
+    def listed(self, listed: bool) -> None:
+        """Digest contents without the ITEM_PAGE_ONLY attributes from now on (or with).
+
+        For the page being keyed: whether its templates never name those attributes.
+        """
+        self._listed = listed
+
     def digest(self, value) -> bytes:
         """Return a digest of everything of `value` a template can read."""
         if isinstance(value, Content):  # an item's own page: its digest, as it is kept
-            return self.content(value, 1)
+            return self.content(value, LISTED if self._listed else 1)
         if type(value) is Page:  # a page of a list, being written
             own = self._of_contents(value.object_list)
             if own is not None:
@@ -142,22 +173,23 @@ class Digester:
                      value.slug)  # fmt: skip
             known = self._wrappers.get(named)
             if known is None:
-                known = self._wrappers[named] = _hash(self._bytes(value, 2))
+                known = self._wrappers[named] = _hash(self._bytes(value, 1))
             return known
         if isinstance(value, list):
             # Lists (every item of a column or a tag, the columns with their items)
             # are handed to many pages: each is digested once per build.
-            known = self._lists.get(id(value))
+            memo = (id(value), self._listed)
+            known = self._lists.get(memo)
             if known is None:
-                known = self._lists[id(value)] = (value, self._list(value))
+                known = self._lists[memo] = (value, self._list(value))
             return known[1]
-        return _hash(self._bytes(value, 2))
+        return _hash(self._bytes(value, 1))
 
     def _list(self, value: list) -> bytes:
         own = self._of_contents(value)
         if own is None:
             own = self._of_groups(value)
-        return _hash(own if own is not None else self._bytes(value, 2))
+        return _hash(own if own is not None else self._bytes(value, 1))
 
     def _of_groups(self, pairs: list) -> bytes | None:
         # Pelican's tags, columns and authors with their items ((wrapper, items) pairs,
@@ -181,8 +213,9 @@ class Digester:
         # its contents in order, as pickling it would take them, without pickling.
         if self._pointed or not all(isinstance(c, Content) for c in items):
             return None
-        now, content = self._now[1].get, self.content
-        return b"contents\0" + b"".join([now(id(c)) or content(c, 1) for c in items])
+        level = LISTED if self._listed else 1
+        now, content = self._now[level].get, self.content
+        return b"contents\0" + b"".join([now(id(c)) or content(c, level) for c in items])
 
     def place(self, page: Page) -> bytes:
         """Return the digest of what a page shows of the page before or after it.
@@ -202,9 +235,10 @@ class Digester:
 
         Level 0 covers its own attributes, the contents it points to named only (a
         related item's title shows, not the related item's neighbours); level 1 adds
-        the level-0 digests of those contents. A digest made in an earlier build of
-        this process is reused for the same object when its attributes compare equal
-        to what they were (one level deep).
+        the level-0 digests of those contents; LISTED is level 1 without the
+        ITEM_PAGE_ONLY attributes (what a list shows of it). A digest made in an
+        earlier build of this process is reused for the same object when its
+        attributes compare equal to what they were (one level deep).
         """
         now = self._now[level]
         checked = now.get(id(content))
@@ -214,9 +248,12 @@ class Digester:
             known = self._own(content, self._contents.get((id(content), 0)))
         else:  # its own digest, then those of the contents it names, in that order
             own = self.content(content, 0)
-            named = self._contents[id(content), 0].pointed
-            below, content_below = self._now[level - 1].get, self.content
-            parts = [below(id(c)) or content_below(c, level - 1) for c in named]
+            kept = self._contents[id(content), 0]
+            named = kept.pointed
+            if level == LISTED:  # without the item-page-only attributes and what they name
+                own, named = kept.listed, named[: kept.listed_pointed]
+            below, content_below = self._now[0].get, self.content
+            parts = [below(id(c)) or content_below(c, 0) for c in named]
             known = _Known(content, None, named, _hash(own + b"".join(parts)))
         self._contents[id(content), level] = known
         now[id(content)] = known.digest
@@ -230,7 +267,9 @@ class Digester:
             return known
         self._pointed.append(pointed := [])
         try:
-            ordered = {k: own[k] for k in sorted(own)}  # bytes never depend on set order
+            # Bytes never depend on set order; those only an item's page reads, apart.
+            ordered = {k: own[k] for k in sorted(own) if k not in ITEM_PAGE_ONLY}
+            page_only = {k: own[k] for k in sorted(own) if k in ITEM_PAGE_ONLY}
             metadata = ordered.get("metadata")
             if type(metadata) is dict:
                 # Pelican's metadata holds most attributes again, as the same objects:
@@ -242,17 +281,22 @@ class Digester:
                     else:
                         rest[k] = v
                 ordered["metadata"] = _Metadata(tuple(same), rest)
-            digest = _hash(type(content).__qualname__.encode() + self._bytes(ordered, 0))
+            listed = _hash(type(content).__qualname__.encode() + self._bytes(ordered, 0))
+            listed_pointed = len(pointed)
+            digest = _hash(listed + self._bytes(page_only, 0)) if page_only else listed
         finally:
             self._pointed.pop()
         attributes = _shallow_copy(own) if self.across_builds else None
-        return _Known(content, attributes, pointed, digest)
+        known = _Known(content, attributes, pointed, digest)
+        known.listed, known.listed_pointed = listed, listed_pointed
+        return known
 
-    def share(self, contents: list, part: range) -> list[tuple[int, bytes, list[int]]]:
+    def share(self, contents: list, part: range) -> list[tuple]:
         """Digest contents[i] for i in `part` (level 0); return them for `adopt`.
 
-        Each as (position, digest, positions of the contents it names); one naming a
-        content not in `contents` is left out (whoever adopts digests it itself).
+        Each as (position, digest, positions of the contents it names, its digest
+        without the item-page-only attributes, how many of those it names); one naming
+        a content not in `contents` is left out (whoever adopts digests it itself).
         """
         where = {id(c): i for i, c in enumerate(contents)}
         shared = []
@@ -262,12 +306,13 @@ class Digester:
                 digest = self.content(content, 0)
             except Unkeyable:
                 continue  # its pages are rendered every time; nothing to share
-            named = [where.get(id(c)) for c in self._contents[id(content), 0].pointed]
+            known = self._contents[id(content), 0]
+            named = [where.get(id(c)) for c in known.pointed]
             if None not in named:
-                shared.append((i, digest, named))
+                shared.append((i, digest, named, known.listed, known.listed_pointed))
         return shared
 
-    def adopt(self, contents: list, shared: list[tuple[int, bytes, list[int]]]) -> None:
+    def adopt(self, contents: list, shared: list[tuple]) -> None:
         """Take level-0 digests `share` made of the same contents (a forked copy's).
 
         Only for one build: what a later build reuses must have its attributes kept.
@@ -275,10 +320,11 @@ class Digester:
         if self.across_builds:
             return
         now = self._now[0]
-        for i, digest, named in shared:
+        for i, digest, named, listed, listed_pointed in shared:
             content = contents[i]
             if id(content) not in now:
                 known = _Known(content, None, [contents[j] for j in named], digest)
+                known.listed, known.listed_pointed = listed, listed_pointed
                 self._contents[id(content), 0] = known
                 now[id(content)] = digest
 
@@ -345,13 +391,17 @@ class _Metadata:
 class _Known:
     """A content's digest at one level, and what it was made from."""
 
-    __slots__ = ("content", "attributes", "pointed", "digest")
+    __slots__ = ("content", "attributes", "pointed", "digest", "listed", "listed_pointed")
 
     def __init__(self, content, attributes: dict | None, pointed: list, digest: bytes):
         self.content = content  # held: its id is not reused while it is known
         self.attributes = attributes  # level 0: what it was pickled from (if kept)
         self.pointed = pointed  # the contents it names, in the order pickled
         self.digest = digest
+        # Level 0: its digest without the ITEM_PAGE_ONLY attributes, and how many of
+        # `pointed` (the first ones) those others name.
+        self.listed: bytes = digest
+        self.listed_pointed = len(pointed)
 
 
 def _shallow_copy(attributes: dict) -> dict:
@@ -365,16 +415,18 @@ def _hash(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()[:16]
 
 
-def template_names(env, name: str) -> tuple[set[str], set[str], bool]:
+def template_names(env, name: str) -> tuple[set[str], set[str], bool, set[str] | None]:
     """Return what a template (itself and all it includes) reads.
 
-    (templates, context names, lists_by_page): the last says whether it reads a
-    paginated list only page by page — an ``object_list`` only of the page being
-    written (``articles_page.object_list``), never of a paginator, of the pages
+    (templates, context names, lists_by_page, attributes): lists_by_page says whether
+    it reads a paginated list only page by page — an ``object_list`` only of the page
+    being written (``articles_page.object_list``), never of a paginator, of the pages
     before or after it, or of anything else — so that each page of the list can be
-    keyed by its own items.
+    keyed by its own items. `attributes`: every name it may read an attribute or item
+    by (None: any, a name computed at render time).
     """
     templates, names, pending, by_page = set(), set(), [name], True
+    attributes: set[str] | None = set()
     while pending:
         current = pending.pop()
         if current in templates:
@@ -384,11 +436,46 @@ def template_names(env, name: str) -> tuple[set[str], set[str], bool]:
         tree = env.parse(source)
         names |= meta.find_undeclared_variables(tree)
         by_page = by_page and _lists_by_page(tree)
+        named = _attributes(tree)
+        attributes = None if attributes is None or named is None else attributes | named
         for referenced in meta.find_referenced_templates(tree):
             if referenced is None:  # a computed name: any template could be read
                 raise Unkeyable(f"{current} includes a template chosen at render time")
             pending.append(referenced)
-    return templates, names, by_page
+    return templates, names, by_page, attributes
+
+
+# Filters that read an attribute named by an argument (Jinja's own).
+_BY_ATTRIBUTE = frozenset({"attr", "map", "sort", "groupby", "selectattr", "rejectattr", "sum",
+                           "unique", "min", "max", "dictsort"})  # fmt: skip
+
+
+def _attributes(tree) -> set[str] | None:
+    """Return every name a template may read an attribute by (None: any).
+
+    ``a.b`` and ``a["b"]`` name theirs; a filter that reads attributes takes their
+    names as constants. A subscript or such a filter given a name worked out at
+    render time could read any attribute.
+    """
+    found = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
+        if isinstance(node, nodes.Getattr):
+            found.add(node.attr)
+        elif isinstance(node, nodes.Const):
+            if isinstance(node.value, str):
+                found.add(node.value)  # a name handed to a filter, or a key
+        elif isinstance(node, nodes.Getitem):
+            if not isinstance(node.arg, (nodes.Const, nodes.Slice)):
+                return None
+        elif node.name in _BY_ATTRIBUTE:
+            arguments = [*node.args, *(k.value for k in node.kwargs)]
+            if (
+                node.dyn_args
+                or node.dyn_kwargs
+                or not all(isinstance(a, nodes.Const) for a in arguments)
+            ):
+                return None
+    return found
 
 
 # The pages before and after the one written: a page shows their links, not their items.

@@ -33,7 +33,7 @@ from content_model import output as written
 from content_model.output import write_atomically
 
 from . import session, stale
-from .fingerprint import NEIGHBOUR_PAGES, Unkeyable, template_names
+from .fingerprint import ITEM_PAGE_ONLY, NEIGHBOUR_PAGES, Unkeyable, template_names
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class _Build:
         self.previous: dict[str, tuple[bytes, list]] = {}
         # Template -> the names it reads: the theme is in the global key, so a
         # long-lived process keeps them from one run to the next.
-        self.names: dict[str, tuple[tuple[str, ...], bool] | None] = session.template_names()
+        self.names: dict[str, tuple[tuple[str, ...], bool, bool] | None] = session.template_names()
         self.shared: dict[tuple, tuple] = {}
         self.plans: dict[tuple, tuple] = {}  # which names a page finds in the context
         self.recording: list[str] | None = None
@@ -138,6 +138,8 @@ class _Build:
         try:
             env = template.environment
             names = self.template_reads(env, template.name)
+            # Its items without what only their own pages show, unless it reads that.
+            self.digester.listed(self._template(env, template.name)[2])
             hasher = hashlib.blake2b(self.base, digest_size=16)
             hasher.update(repr((name, template.name, *fixed)).encode())
             digest = self.digester.digest
@@ -157,6 +159,8 @@ class _Build:
         except Unkeyable as error:
             logger.debug("%s is rendered every time: %s", name, error)
             return None
+        finally:
+            self.digester.listed(False)
 
     def _shared_part(self, env, names: tuple[str, ...], context: dict,
                      kwargs: dict) -> tuple[bytes, tuple[str, ...]]:  # fmt: skip
@@ -189,7 +193,7 @@ class _Build:
             values = get(context)
         if missing:
             values = (*values, *(env.globals.get(v, _UNDEFINED) for v in missing))
-        memo_key = (found, missing, id(context))
+        memo_key = (found, missing, id(context), self.digester._listed)
         known = self.shared.get(memo_key)
         if known is not None and all(map(operator.is_, known[0], values)):
             return known[1], own
@@ -216,12 +220,14 @@ class _Build:
         known = self._template(template.environment, template.name)
         return known is not None and known[1]
 
-    def _template(self, env, template: str) -> tuple[tuple[str, ...], bool] | None:
+    def _template(self, env, template: str) -> tuple[tuple[str, ...], bool, bool] | None:
+        """(context names read, lists read page by page, items read without ITEM_PAGE_ONLY)."""
         known = self.names.get(template, _UNDEFINED)
         if known is _UNDEFINED:  # every generator's environment has the same loader
             try:
-                _, names, by_page = template_names(env, template)
-                known = (tuple(sorted(names)), by_page)
+                _, names, by_page, attributes = template_names(env, template)
+                listed = attributes is not None and not attributes & ITEM_PAGE_ONLY
+                known = (tuple(sorted(names)), by_page, listed)
             except Unkeyable:
                 known = None
             self.names[template] = known

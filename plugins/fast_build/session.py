@@ -44,7 +44,7 @@ class _Session:
         self.digester = Digester()
         # source path -> (the record, its metadata as it was, the article made from it)
         self.articles: dict[str, tuple[object, dict, Content]] = {}
-        self.template_names: dict[str, tuple[str, ...] | None] = {}
+        self.template_names: dict[str, tuple | None] = {}
         # The last run's incremental manifest (where it is kept, what it holds).
         self.manifest: tuple[object, dict] | None = None
 

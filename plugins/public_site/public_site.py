@@ -7,6 +7,7 @@ import logging
 import os
 from functools import lru_cache
 
+from fast_build.fingerprint import item_page_only
 from fast_build.parallel import AheadFailed, ahead_result, work_ahead
 from pelican import signals
 from pelican.generators import Generator
@@ -21,6 +22,10 @@ from .sitemap import robots, sitemap
 logger = logging.getLogger(__name__)
 
 HOME_ITEMS_PER_GROUP = 6
+
+
+# What link_items sets on each item.
+LINKS = ("older_in_column", "newer_in_column", "related_items")
 
 
 def link_items(generator) -> None:
@@ -185,3 +190,5 @@ def register():
     signals.generator_init.connect(add_asset_function)
     signals.get_generators.connect(get_generators)
     work_ahead("links", links_ahead)
+    # Only an item's own page shows them: the lists an item is on are keyed without.
+    item_page_only(*LINKS)
