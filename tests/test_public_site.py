@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -12,7 +13,7 @@ from lxml import etree
 from conftest import COLUMN_NAMES, SAMPLE, build, settings_for, soup, write_item
 from content_model.corpus import build_corpus, save_as
 from public_site.links import Linkable, neighbours, related, related_since
-from public_site.public_site import chinese_date
+from public_site.public_site import HOME_ITEMS_PER_GROUP, chinese_date, home
 
 DAY = datetime(2025, 3, 1)
 
@@ -68,6 +69,26 @@ def test_home_leads_with_an_item_and_its_image_and_lists_each_group(sample_site)
     powers = home.select(".group")[1]
     listed = {m.get_text().split("· ")[-1] for m in powers.select(".item-meta")}
     assert listed <= {"监督", "重大事项决定", "人事任免"}
+
+
+@given(st.lists(st.integers(min_value=0, max_value=20), max_size=60))
+def test_home_lists_the_newest_items_of_each_group_in_one_pass(picks):
+    # home() stops once every group has its newest; the same as filtering per group.
+    from types import SimpleNamespace
+
+    from content_model.config import get_site
+
+    settings = settings_for(SAMPLE, Path("/nonexistent/out"))
+    site = get_site(settings)
+    columns = [*site.columns, SimpleNamespace(slug="elsewhere", group="无此分组")]
+    articles = [SimpleNamespace(column=columns[n % len(columns)], n=i) for i, n in enumerate(picks)]
+    present = {a.column.slug for a in articles}
+    shown = home(settings, articles, present)
+    for group, entry in zip(site.groups, shown["groups"], strict=True):
+        slugs = {c.slug for c in site.columns if c.group == group.name}
+        expected = [a for a in articles if a.column.slug in slugs][:HOME_ITEMS_PER_GROUP]
+        assert entry["newest"] == expected
+        assert {c.slug for c in entry["columns"]} == slugs & present
 
 
 def test_navigation_names_every_column_but_links_only_those_with_items(content, tmp_path):

@@ -45,10 +45,11 @@ def link_items(generator) -> None:
         article.newer_in_column = by_key.get(newer)
     for key, others in related_keys.items():
         by_key[key].related_items = [by_key[k] for k in others]
-    generator.context["home"] = home(generator.settings, articles)
+    present = {a.column.slug for a in articles}
+    generator.context["home"] = home(generator.settings, articles, present)
     # What the navigation needs, apart from the items themselves: an edit to an item
     # then leaves every other page's navigation, and so the page, unchanged.
-    generator.context["columns_with_items"] = sorted({a.column.slug for a in articles})
+    generator.context["columns_with_items"] = sorted(present)
 
 
 def _linkable(uid: str, date, column, tags, deputies) -> Linkable:
@@ -94,19 +95,29 @@ def links_ahead(articles) -> tuple:
     return records, neighbours(items), found, state
 
 
-def home(settings: dict, articles: list) -> dict:
-    """Return what the home page shows: a lead item and the newest per group."""
+def home(settings: dict, articles: list, present: set[str]) -> dict:
+    """Return what the home page shows: a lead item and the newest per group.
+
+    `articles` newest first; `present`: the slugs of the columns they are in.
+    """
     site = get_site(settings)
-    present = {a.column.slug for a in articles}
+    group_of = {c.slug: c.group for c in site.columns}
+    newest: dict[str, list] = {group.name: [] for group in site.groups}
+    wanted = len(newest) * HOME_ITEMS_PER_GROUP
+    for article in articles:  # until every group has its newest (one pass, not one per group)
+        found = newest.get(group_of.get(article.column.slug))
+        if found is not None and len(found) < HOME_ITEMS_PER_GROUP:
+            found.append(article)
+            wanted -= 1
+            if not wanted:
+                break
     groups = []
     for group in site.groups:
         columns = [c for c in site.columns if c.group == group.name]
-        slugs = {c.slug for c in columns}
-        newest = [a for a in articles if a.column.slug in slugs][:HOME_ITEMS_PER_GROUP]
         groups.append({
             "group": group,
             "columns": [c for c in columns if c.slug in present],
-            "newest": newest,
+            "newest": newest[group.name],
         })  # fmt: skip
     with_image = next((a for a in articles[:10] if getattr(a, "image", None)), None)
     return {"lead": with_image or (articles[0] if articles else None), "groups": groups}
