@@ -625,9 +625,9 @@ def test_a_list_digests_its_items_without_what_only_their_own_pages_show():
     item.title = "稿件（更新）"  # what a list shows changed
     assert digests()[0] != page and digests()[1] != listed
     digester = Digester()
-    digester.listed(True)
+    digester.listing = True
     in_a_list = digester.digest([item])
-    digester.listed(False)
+    digester.listing = False
     assert digester.digest([item]) != in_a_list  # each way digested apart
 
 

@@ -84,9 +84,9 @@ class Digester:
         self._contents: dict[tuple[int, int], _Known] = {}
         # Per level: id -> digest, known to hold in this build (looked up most often).
         self._now: tuple[dict[int, bytes], ...] = ({}, {}, {})
-        # Whether the page being keyed reads the ITEM_PAGE_ONLY attributes (set by
-        # `listed`): if not, its contents are digested at the LISTED level.
-        self._listed = False
+        # Set for each page keyed: True when its templates never name the ITEM_PAGE_ONLY
+        # attributes, so that its contents are digested at the LISTED level.
+        self.listing = False
         self._pointed: list[list] = []  # contents the digest being made points to
         # (id, listed) -> (the list, its digest): holding it keeps its id from being reused.
         self._lists: dict[tuple[int, bool], tuple[object, bytes]] = {}
@@ -118,7 +118,7 @@ class Digester:
             if level == 0:  # named only; the content being pickled points to it
                 self._pointed[-1].append(value)
                 return _stand_in, (value.source_path,)
-            return _stand_in, (self.content(value, LISTED if self._listed else 1),)
+            return _stand_in, (self.content(value, LISTED if self.listing else 1),)
 
         def zone(value):  # the same key always loads the same zone
             if value.key is None:  # read from a file object: whole
@@ -153,17 +153,10 @@ class Digester:
             raise Unkeyable(f"{type(value).__qualname__}: {error}") from None
         return buffer.getvalue()
 
-    def listed(self, listed: bool) -> None:
-        """Digest contents without the ITEM_PAGE_ONLY attributes from now on (or with).
-
-        For the page being keyed: whether its templates never name those attributes.
-        """
-        self._listed = listed
-
     def digest(self, value) -> bytes:
         """Return a digest of everything of `value` a template can read."""
         if isinstance(value, Content):  # an item's own page: its digest, as it is kept
-            return self.content(value, LISTED if self._listed else 1)
+            return self.content(value, LISTED if self.listing else 1)
         if type(value) is Page:  # a page of a list, being written
             own = self._of_contents(value.object_list)
             if own is not None:
@@ -178,7 +171,7 @@ class Digester:
         if isinstance(value, list):
             # Lists (every item of a column or a tag, the columns with their items)
             # are handed to many pages: each is digested once per build.
-            memo = (id(value), self._listed)
+            memo = (id(value), self.listing)
             known = self._lists.get(memo)
             if known is None:
                 known = self._lists[memo] = (value, self._list(value))
@@ -213,7 +206,7 @@ class Digester:
         # its contents in order, as pickling it would take them, without pickling.
         if self._pointed or not all(isinstance(c, Content) for c in items):
             return None
-        level = LISTED if self._listed else 1
+        level = LISTED if self.listing else 1
         now, content = self._now[level].get, self.content
         return b"contents\0" + b"".join([now(id(c)) or content(c, level) for c in items])
 

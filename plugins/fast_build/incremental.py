@@ -139,7 +139,7 @@ class _Build:
             env = template.environment
             names = self.template_reads(env, template.name)
             # Its items without what only their own pages show, unless it reads that.
-            self.digester.listed(self._template(env, template.name)[2])
+            self.digester.listing = self._template(env, template.name)[2]
             hasher = hashlib.blake2b(self.base, digest_size=16)
             hasher.update(repr((name, template.name, *fixed)).encode())
             digest = self.digester.digest
@@ -160,7 +160,7 @@ class _Build:
             logger.debug("%s is rendered every time: %s", name, error)
             return None
         finally:
-            self.digester.listed(False)
+            self.digester.listing = False
 
     def _shared_part(self, env, names: tuple[str, ...], context: dict,
                      kwargs: dict) -> tuple[bytes, tuple[str, ...]]:  # fmt: skip
@@ -193,7 +193,7 @@ class _Build:
             values = get(context)
         if missing:
             values = (*values, *(env.globals.get(v, _UNDEFINED) for v in missing))
-        memo_key = (found, missing, id(context), self.digester._listed)
+        memo_key = (found, missing, id(context), self.digester.listing)
         known = self.shared.get(memo_key)
         if known is not None and all(map(operator.is_, known[0], values)):
             return known[1], own
