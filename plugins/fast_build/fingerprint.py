@@ -261,8 +261,9 @@ class Digester:
         self._pointed.append(pointed := [])
         try:
             # Bytes never depend on set order; those only an item's page reads, apart.
-            ordered = {k: own[k] for k in sorted(own) if k not in ITEM_PAGE_ONLY}
-            page_only = {k: own[k] for k in sorted(own) if k in ITEM_PAGE_ONLY}
+            names = sorted(own)
+            ordered = {k: own[k] for k in names if k not in ITEM_PAGE_ONLY}
+            page_only = {k: own[k] for k in names if k in ITEM_PAGE_ONLY}
             metadata = ordered.get("metadata")
             if type(metadata) is dict:
                 # Pelican's metadata holds most attributes again, as the same objects:
