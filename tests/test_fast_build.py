@@ -99,6 +99,38 @@ def test_a_list_of_tags_with_their_items_is_digested_by_names_and_items(across_b
     assert digest([(Tag("执法检查", settings), [one]), (Tag("代表建议", settings), [two])]) != first
 
 
+def test_checking_the_contents_before_a_fork_leaves_each_digested_once(monkeypatch):
+    # A preview's rebuild checks every item's own digest before forking, so that the
+    # copy finds them made; one that cannot be digested is left for its pages to render.
+    import datetime
+
+    from fast_build import fingerprint
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = {**DEFAULT_CONFIG}
+    date = datetime.datetime(2025, 3, 1)
+    kept, odd = (
+        Article("正文", metadata={"title": title, "date": date}, settings=settings,
+                source_path=f"/c/{n}.md")
+        for n, title in enumerate(("稿件", "无法摘要"))
+    )  # fmt: skip
+    odd.unpicklable = lambda: None  # a function made at run time: not picklable
+    digester = Digester(across_builds=True)
+    digester.check([kept, odd])
+    with pytest.raises(Unkeyable):
+        digester.content(odd, 0)
+    own = fingerprint.Digester._own
+    monkeypatch.setattr(fingerprint.Digester, "_own", lambda *a: pytest.fail("made again"))
+    first = digester.content(kept, 0)  # made by the check
+    digester.begin()  # the next build: compared with what it was, by the check
+    monkeypatch.setattr(fingerprint.Digester, "_bytes", lambda *a: pytest.fail("pickled again"))
+    monkeypatch.setattr(fingerprint.Digester, "_own", own)
+    digester.check([kept])
+    monkeypatch.setattr(fingerprint.Digester, "_own", lambda *a: pytest.fail("compared again"))
+    assert digester.content(kept, 0) == first
+
+
 def test_metadata_that_repeats_an_attribute_is_digested_once_yet_every_change_shows():
     # An item's metadata holds its title, date, tags... again, as the very objects of
     # its attributes: those are named in its digest, not pickled twice.
@@ -705,7 +737,7 @@ def test_a_build_keeps_the_collector_off_what_it_read_and_hands_it_back_at_its_e
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == usual
 
 
-@pytest.mark.parametrize("extensions", [None, False, ("md",), ("txt", "png")])
+@pytest.mark.parametrize("extensions", [None, False, ("md",), ("txt", "png"), "md"])
 def test_one_walk_per_run_lists_the_files_pelicans_walk_does(tmp_path, extensions):
     from types import SimpleNamespace
 
@@ -715,6 +747,7 @@ def test_one_walk_per_run_lists_the_files_pelicans_walk_does(tmp_path, extension
     content = copy_sample(tmp_path / "content")
     (content / "news/2025/.#lock.md").write_text("x", encoding="utf-8")  # IGNORE_FILES
     (content / "news/2025/notes.txt").write_text("x", encoding="utf-8")
+    (content / "news/2025/NOTES").write_text("x", encoding="utf-8")  # no extension
     (content / "news/skip").mkdir()
     (content / "news/skip/a.md").write_text("x", encoding="utf-8")
     (content / "news/.drafts").mkdir()  # a folder IGNORE_FILES leaves out
@@ -738,6 +771,42 @@ def test_one_walk_per_run_lists_the_files_pelicans_walk_does(tmp_path, extension
     generator.context = {}
     assert "news/2025/late.md" in paths.get_files(generator, ["news"], None, None)
     paths.finish()
+
+
+def test_intrasite_links_are_found_as_pelican_finds_them_and_plain_text_is_not_scanned(
+    monkeypatch,
+):
+    from fast_build import intrasite
+    from pelican.contents import Article, Content
+    from pelican.settings import DEFAULT_CONFIG
+
+    intrasite.install()  # as the plugin's registration does (a build may not have run yet)
+    settings = {**DEFAULT_CONFIG, "PATH": "/c"}
+    bodies = (
+        "<p>区人大常委会召开第十次会议。</p>",
+        '<p><img src="|attach|a.png"></p>',
+        '<p><a href="{static}/files/议程.pdf">议程</a> <a href="{static|b.png">混写</a></p>',
+        "",
+    )
+    for body in bodies:
+        article = Article(body, settings=settings, source_path="/c/news/2025/a.md")
+        assert article.get_static_links() == intrasite._STATIC_LINKS(article), body
+    # Links replaced (those needing no other content: this article has no context).
+    for text in (bodies[0], '<a href="{index}">首页</a> a|b {x}', "（一）|（二）", ""):
+        article = Article(text, settings=settings, source_path="/c/news/2025/a.md")
+        assert article._update_content(text, "") == intrasite._UPDATE(article, text, ""), text
+    assert "index.html" in article._update_content('<a href="{index}">首页</a>', "")
+    # Text without a brace or a bar is not scanned (it cannot match) ...
+    article = Article(bodies[0], settings=settings, source_path="/c/news/2025/a.md")
+    monkeypatch.setattr(Content, "_get_intrasite_link_regex", lambda self: pytest.fail("scanned"))
+    assert article.get_static_links() == set()
+    assert article._update_content(bodies[0], "") == bodies[0]
+    monkeypatch.undo()
+    # ... unless the site matches its links another way: then Pelican scans it.
+    custom = {**settings, "INTRASITE_LINK_REGEX": "@(?P<what>static)@"}
+    article = Article('<img src="@static@/images/a.png">', settings=custom,
+                      source_path="/c/news/2025/a.md")  # fmt: skip
+    assert article.get_static_links() == {"images/a.png"}
 
 
 def test_relative_source_paths_are_pelicans(tmp_path, monkeypatch):

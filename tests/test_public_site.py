@@ -262,3 +262,34 @@ def test_related_after_edits_equals_related_made_afresh():
             items[at] = make(items[at].key)
         found, state = related_since(state, items, limit=4, window=5)
         assert found == related(items, limit=4, window=5), step
+
+
+def test_an_items_links_follow_its_tags_changed_between_runs(tmp_path):
+    # A preview session hands the same articles to every run; an item's record for
+    # linking is kept while what it is made of is equal, even a list changed in place.
+    from types import SimpleNamespace
+
+    from content_model.config import get_site
+    from public_site import public_site
+
+    settings = settings_for(SAMPLE, tmp_path / "out")
+    column = next(iter(get_site(settings).columns))
+
+    def item(uid, days, *tags):
+        return SimpleNamespace(uid=uid, date=DAY + timedelta(days=days), column=column,
+                               tags=[SimpleNamespace(name=t) for t in tags], deputies=[])  # fmt: skip
+
+    a, b, c = item("a", 0, "监督"), item("b", 1, "预算"), item("c", 2, "预算")
+    generator = SimpleNamespace(articles=[c, b, a], settings=settings, context={})
+    public_site.link_items(generator)
+    assert (a.related_items, b.related_items) == ([], [c])
+    assert (b.older_in_column, b.newer_in_column) == (a, c)
+    a.tags.append(SimpleNamespace(name="预算"))  # the same list, one more tag
+    public_site.link_items(generator)
+    assert b.related_items == [a, c]
+    c.tags[0].name = "调研"  # the same tag object, renamed
+    public_site.link_items(generator)
+    assert (b.related_items, c.related_items) == ([a], [])
+    b.date = DAY + timedelta(days=5)
+    public_site.link_items(generator)
+    assert (b.older_in_column, b.newer_in_column) == (c, None)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pelican import signals
 
-from . import heap, incremental, membership, parallel, paths, session, uptodate, urls
+from . import heap, incremental, intrasite, membership, parallel, paths, session, uptodate, urls
 
 
 def plan(generators) -> None:
@@ -38,6 +38,7 @@ def register():
     """Connect the plugin (module-level receivers: Pelican keeps weak references)."""
     urls.install()
     paths.install()
+    intrasite.install()
     signals.initialized.connect(incremental.keep_output)
     signals.initialized.connect(session.begin)
     signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key

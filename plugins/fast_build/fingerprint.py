@@ -329,12 +329,20 @@ class Digester:
         while it waits for the next save, so that the copy of its next build compares
         each item instead of digesting it afresh.
         """
+        self.check([c for c in contents if (id(c), 0) not in self._contents])
+
+    def check(self, contents) -> None:
+        """Make sure of each content's level-0 digest in this build (see `content`).
+
+        A preview session's rebuild does it before forking: each item kept from the
+        last run is then compared here, once, instead of in the copy, where reading
+        every attribute copies the pages they share (a fork makes them copy-on-write).
+        """
         for content in contents:
-            if (id(content), 0) not in self._contents:
-                try:
-                    self.content(content, 0)
-                except Unkeyable:
-                    continue  # its pages are rendered every time
+            try:
+                self.content(content, 0)
+            except Unkeyable:
+                continue  # its pages are rendered every time
 
     def begin(self) -> None:
         """Start a build: what earlier builds digested is checked again before use."""

@@ -10,9 +10,10 @@ for the other while pages are left. No file is written by both. The copy reports
 what it wrote for the incremental manifest, or its error, which then fails the
 build here. Every page's key needs the digests of all items: right after the fork,
 each process digests half of them and takes the other's half (`_Exchange`). A
-preview session's rebuild forks too, for a large site: there each process digests
-what it needs, and the session remembers what only the copy digested while it
-waits for the next save (fingerprint.Digester.remember).
+preview session's rebuild forks too, for a large site: there this process first
+makes sure of every item's own digest (most are compared with the last run's), then
+each process digests what else it needs, and the session remembers what only the
+copy digested while it waits for the next save (fingerprint.Digester.remember).
 
 Before that, while Pelican reads its articles on one core, work that needs only the
 checked content can be done ahead in a forked copy on the other (`work_ahead`: the tally's
@@ -190,6 +191,8 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
     exchange = None
     if digester is not None and not digester.across_builds:
         exchange = _Exchange(contents, digester)
+    elif digester is not None:  # a preview's: compared here once, for both processes
+        digester.check(contents)
 
     def pages():
         # The list pages first (Pelican writes drafts last), then the items' pages

@@ -9,9 +9,9 @@ per run at least. At 20,000 items both are a good part of a preview rebuild.
 Here a run walks each folder once, matching names against all of IGNORE_FILES as one
 pattern (a third of the time Pelican's walk takes): the files that pass are
 kept for the generators of that run (they share one context: another context is
-another run, even when Pelican's autoreload reruns one Pelican object), and each
-call keeps those with the extensions it asks for — Pelican's own rule, in two
-steps. A relative source path is kept for the same source path, content folder
+another run, even when Pelican's autoreload reruns one Pelican object), grouped by
+extension, and each call takes the groups of the extensions it asks for — Pelican's
+own rule, with each name's extension worked out once per run, not once per call. A relative source path is kept for the same source path, content folder
 and working folder.
 """
 
@@ -28,8 +28,8 @@ from content_model.corpus import ignore_pattern
 
 _GET_FILES = Generator.get_files  # Pelican's walk: what ours must list (the tests compare)
 _GET_RELATIVE = Content.get_relative_source_path
-# (content folder, paths, excludes, ignore patterns) -> files of any extension
-_WALKED: dict[tuple, frozenset[str]] = {}
+# (content folder, paths, excludes, ignore patterns) -> extension -> its files
+_WALKED: dict[tuple, dict[str, list[str]]] = {}
 _RUN: list = [None]  # the context of the run the walks belong to
 
 
@@ -49,12 +49,21 @@ def get_files(self: Generator, paths, exclude=None, extensions=None) -> set[str]
     )
     found = _WALKED.get(key)
     if found is None:
-        found = _WALKED[key] = frozenset(_walk(self.path, paths, exclude, key[3]))
+        found = _WALKED[key] = _by_extension(_walk(self.path, paths, exclude, key[3]))
     if extensions is False:
-        return set(found)
+        return set().union(*found.values())
     if extensions is None:
         extensions = tuple(self.readers.extensions)
-    return {f for f in found if os.path.splitext(os.path.basename(f))[1][1:] in extensions}
+    return set().union(*(files for extension, files in found.items() if extension in extensions))
+
+
+def _by_extension(files: set[str]) -> dict[str, list[str]]:
+    # Each file under its extension as Pelican's get_files tells it (`extensions` is
+    # a tuple or a string there: `in` is its test), worked out once per walk.
+    grouped: dict[str, list[str]] = {}
+    for f in files:
+        grouped.setdefault(os.path.splitext(os.path.basename(f))[1][1:], []).append(f)
+    return grouped
 
 
 def _walk(root: str, paths, exclude: list[str], ignores: tuple[str, ...]) -> set[str]:

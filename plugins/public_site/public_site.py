@@ -30,14 +30,19 @@ LINKS = ("older_in_column", "newer_in_column", "related_items")
 
 def link_items(generator) -> None:
     """Give each article its column neighbours and related items (signal receiver)."""
+    global _RECORDS
     articles = generator.articles
     by_key = {a.uid: a for a in articles}
-    records = {
-        a.uid: _linkable(
-            a.uid, a.date, a.column, getattr(a, "tags", []), getattr(a, "deputies", [])
+    kept, _RECORDS = _RECORDS, {}
+    records = {}
+    for a in articles:
+        values = _values(
+            a.uid, a.date, a.column, getattr(a, "tags", ()), getattr(a, "deputies", ())
         )
-        for a in articles
-    }
+        record = kept.get(values)
+        if record is None:
+            record = _linkable(*values)
+        records[a.uid] = _RECORDS[values] = record
     pairs, related_keys = _links(records)
     for key, (older, newer) in pairs.items():
         article = by_key[key]
@@ -52,9 +57,20 @@ def link_items(generator) -> None:
     generator.context["columns_with_items"] = sorted(present)
 
 
-def _linkable(uid: str, date, column, tags, deputies) -> Linkable:
-    topics = [f"t:{getattr(t, 'name', t)}" for t in tags] + [f"d:{d.id}" for d in deputies]
-    return Linkable(key=uid, date=date, column=column.slug, topics=frozenset(topics))
+# What each item's record was made from -> the record, for the last run's items: a
+# preview session rebuilds after every save, and most items' records are as they were.
+_RECORDS: dict[tuple, Linkable] = {}
+
+
+def _values(uid: str, date, column, tags, deputies) -> tuple:
+    """Return what an item's record is made from (all that `_linkable` reads)."""
+    return (uid, date, column.slug, tuple([getattr(t, "name", t) for t in tags]),
+            tuple([d.id for d in deputies]))  # fmt: skip
+
+
+def _linkable(uid: str, date, column: str, tags: tuple, deputies: tuple) -> Linkable:
+    topics = [f"t:{name}" for name in tags] + [f"d:{id_}" for id_ in deputies]
+    return Linkable(key=uid, date=date, column=column, topics=frozenset(topics))
 
 
 _LAST_LINKS: tuple[dict[str, Linkable], dict, dict, tuple] | None = None
@@ -85,8 +101,8 @@ def _links(records: dict[str, Linkable]) -> tuple[dict, dict]:
 def links_ahead(articles) -> tuple:
     """Work out the links of the published items from the checked content (in a copy)."""
     records = {
-        r.meta["uid"]: _linkable(r.meta["uid"], r.meta["date"], r.meta["column"],
-                                 r.meta.get("tags", []), r.meta.get("deputies", []))
+        r.meta["uid"]: _linkable(*_values(r.meta["uid"], r.meta["date"], r.meta["column"],
+                                          r.meta.get("tags", []), r.meta.get("deputies", [])))
         for r in articles.context[CONTEXT_KEY].items()
         if r.published and not r.meta.get("waiting")
     }  # fmt: skip
