@@ -331,13 +331,19 @@ class Digester:
         """
         self.check([c for c in contents if (id(c), 0) not in self._contents])
 
-    def check(self, contents) -> None:
-        """Make sure of each content's level-0 digest in this build (see `content`).
+    def recheck(self, contents) -> None:
+        """Compare each of `contents` kept from an earlier build with what it was.
 
         A preview session's rebuild does it before forking: each item kept from the
         last run is then compared here, once, instead of in the copy, where reading
         every attribute copies the pages they share (a fork makes them copy-on-write).
+        A content not kept (a session's first run, an edited item) is digested by
+        whichever process first needs it.
         """
+        self.check([c for c in contents if (id(c), 0) in self._contents])
+
+    def check(self, contents) -> None:
+        """Make sure of each content's level-0 digest in this build (see `content`)."""
         for content in contents:
             try:
                 self.content(content, 0)

@@ -2,8 +2,9 @@
 
 Every run, Pelican scans each item's body for links to static files
 (`add_static_links`) and its summary for links to replace
-(`refresh_metadata_intersite_links`), compiling and running a regular expression
-per item: ~0.2 s of a preview rebuild at 20,000 items, before anything is written.
+(`refresh_metadata_intersite_links`), building and running a regular expression per
+item, before anything is written (the bodies' scan: ~0.08 s of a preview rebuild at
+20,000 items; looking for the two characters instead takes half of that).
 With Pelican's own INTRASITE_LINK_REGEX every such link holds a ``{`` or a ``|``;
 text without either (nearly every item of a Chinese news site) cannot match, so it
 is returned as it is, found to hold no link, without the scan. A site with another

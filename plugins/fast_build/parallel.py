@@ -11,7 +11,7 @@ what it wrote for the incremental manifest, or its error, which then fails the
 build here. Every page's key needs the digests of all items: right after the fork,
 each process digests half of them and takes the other's half (`_Exchange`). A
 preview session's rebuild forks too, for a large site: there this process first
-makes sure of every item's own digest (most are compared with the last run's), then
+compares every item kept from the last run with what it was (its own digest), then
 each process digests what else it needs, and the session remembers what only the
 copy digested while it waits for the next save (fingerprint.Digester.remember).
 
@@ -192,7 +192,7 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
     if digester is not None and not digester.across_builds:
         exchange = _Exchange(contents, digester)
     elif digester is not None:  # a preview's: compared here once, for both processes
-        digester.check(contents)
+        digester.recheck(contents)
 
     def pages():
         # The list pages first (Pelican writes drafts last), then the items' pages

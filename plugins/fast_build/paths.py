@@ -11,8 +11,9 @@ pattern (a third of the time Pelican's walk takes): the files that pass are
 kept for the generators of that run (they share one context: another context is
 another run, even when Pelican's autoreload reruns one Pelican object), grouped by
 extension, and each call takes the groups of the extensions it asks for — Pelican's
-own rule, with each name's extension worked out once per run, not once per call. A relative source path is kept for the same source path, content folder
-and working folder.
+own rule, with each name's extension worked out once per run, not once per call. A
+relative source path is kept for the same source path, content folder and working
+folder.
 """
 
 from __future__ import annotations
