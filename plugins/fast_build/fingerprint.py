@@ -281,9 +281,7 @@ class Digester:
         finally:
             self._pointed.pop()
         attributes = _shallow_copy(own) if self.across_builds else None
-        known = _Known(content, attributes, pointed, digest)
-        known.listed, known.listed_pointed = listed, listed_pointed
-        return known
+        return _Known(content, attributes, pointed, digest, listed, listed_pointed)
 
     def share(self, contents: list, part: range) -> list[tuple]:
         """Digest contents[i] for i in `part` (level 0); return them for `adopt`.
@@ -317,17 +315,17 @@ class Digester:
         for i, digest, named, listed, listed_pointed in shared:
             content = contents[i]
             if id(content) not in now:
-                known = _Known(content, None, [contents[j] for j in named], digest)
-                known.listed, known.listed_pointed = listed, listed_pointed
+                known = _Known(content, None, [contents[j] for j in named], digest, listed,
+                               listed_pointed)  # fmt: skip
                 self._contents[id(content), 0] = known
                 now[id(content)] = digest
 
     def remember(self, contents) -> None:
         """Digest (level 0) those of `contents` not known, to compare them next build.
 
-        What a forked copy digested is not known here: a preview session does this
-        while it waits for the next save, so that the copy of its next build compares
-        each item instead of digesting it afresh.
+        What only a forked copy digested (an edited or new item, a draft) is not known
+        here: a preview session does this while it waits for the next save, so that its
+        next build compares each item (`recheck`) instead of digesting it afresh.
         """
         self.check([c for c in contents if (id(c), 0) not in self._contents])
 
@@ -401,15 +399,16 @@ class _Known:
 
     __slots__ = ("content", "attributes", "pointed", "digest", "listed", "listed_pointed")
 
-    def __init__(self, content, attributes: dict | None, pointed: list, digest: bytes):
+    def __init__(self, content, attributes: dict | None, pointed: list, digest: bytes,
+                 listed: bytes | None = None, listed_pointed: int | None = None):  # fmt: skip
         self.content = content  # held: its id is not reused while it is known
         self.attributes = attributes  # level 0: what it was pickled from (if kept)
         self.pointed = pointed  # the contents it names, in the order pickled
         self.digest = digest
         # Level 0: its digest without the ITEM_PAGE_ONLY attributes, and how many of
-        # `pointed` (the first ones) those others name.
-        self.listed: bytes = digest
-        self.listed_pointed = len(pointed)
+        # `pointed` (the first ones) those others name (by default: all of it).
+        self.listed = digest if listed is None else listed
+        self.listed_pointed = len(pointed) if listed_pointed is None else listed_pointed
 
 
 def _shallow_copy(attributes: dict) -> dict:

@@ -152,6 +152,15 @@ def _drawn(queue: _Queue) -> Callable[[int], bool]:
     return mine
 
 
+def _contents(articles: ArticlesGenerator):
+    """Return the contents whose pages Pelican's generate_articles writes, in its order.
+
+    A position in it is what the queue hands out, in both processes.
+    """
+    return chain(articles.translations, articles.articles,
+                 articles.hidden_translations, articles.hidden_articles)  # fmt: skip
+
+
 def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
     """Write the items' pages drawn from the queue, as Pelican's generate_articles does.
 
@@ -162,10 +171,7 @@ def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
     """
     mine = _drawn(queue)
     relative_urls = articles.settings["RELATIVE_URLS"]
-    for position, article in enumerate(
-        chain(articles.translations, articles.articles,
-              articles.hidden_translations, articles.hidden_articles)
-    ):  # fmt: skip
+    for position, article in enumerate(_contents(articles)):
         signals.article_generator_write_article.send(articles, content=article)
         if mine(position):
             writer.write_file(
@@ -183,8 +189,7 @@ def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
 
 def _fork(articles: ArticlesGenerator, write, writer) -> None:
     global _CHILD, _SHARED
-    contents = list(chain(articles.translations, articles.articles,
-                          articles.hidden_translations, articles.hidden_articles))  # fmt: skip
+    contents = list(_contents(articles))
     queue = _Queue(len(contents))
     digester = incremental.digester()
     # Digests a later run reuses are made by the process that keeps them (adopt).
