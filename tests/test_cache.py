@@ -249,19 +249,28 @@ def rename_deputy(content):
     file.write_text(text.replace("姓名：李明", "姓名：李明远"), encoding="utf-8")
 
 
-@pytest.mark.parametrize("writer", ["here", "forked"])
+def retitle_page(content):
+    # Every item's page lists the pages in its footer: no item changed, all show it.
+    file = content / "pages/about.md"
+    text = file.read_text(encoding="utf-8-sig")
+    file.write_text(text.replace("标题：关于本站", "标题：关于我们", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("writer", ["here", "forked", "both"])
 def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(
     tmp_path, monkeypatch, writer
 ):
     # `invoke serve` rebuilds in one long-lived process, reusing the last run's
     # records, articles and digests: after every kind of edit, in sequence, the site
     # must still equal a cold build of the same content. A large site's items' pages
-    # are written by a forked copy (the sample's too in the "forked" run), whose
-    # digests this process must make itself while it waits.
-    from fast_build import parallel, session
+    # are written by a forked copy (the sample's too in the "forked" run) or by both
+    # processes ("both"); the copy's digests this process must make itself while it
+    # waits, and an unchanged item's page is carried over without a key.
+    from fast_build import item_pages, parallel, session
 
-    monkeypatch.setattr(parallel, "PREVIEW_FROM", 0 if writer == "forked" else 10**9)
-    monkeypatch.setattr(parallel, "HELP", False)  # the copy writes every item's page
+    monkeypatch.setattr(parallel, "PREVIEW_FROM", 10**9 if writer == "here" else 0)
+    # "forked": the copy writes every item's page.
+    monkeypatch.setattr(parallel, "HELP", writer == "both")
     content = copy_sample(tmp_path / "content")
     cache = {"CACHE_PATH": str(tmp_path / "cache"), "FAST_BUILD": {"PREVIEW": True}}
     site = build(content, tmp_path / "site", **cache)
@@ -270,19 +279,28 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(
     assert {"article.html", "index.html", "tag.html"} <= set(session.template_names())
     unchanged = "news/2025/2025-03-12-food-safety-inspection.md"
     article = session._SESSION.articles[unchanged][2]
-    edits = [edit_body, retitle, retag, rename_deputy, add_item, move_column, delete_item]
+    edits = [edit_body, retitle, retag, rename_deputy, add_item, move_column, delete_item,
+             retitle_page]  # fmt: skip
     (parse_cache,) = (tmp_path / "cache").glob("content_model-*.pickle")
-    kept_page = site / "about/index.html"  # no edit changes it
+    kept_page = site / "about/index.html"  # no edit but the last changes it
     for edit in edits:
         edit(content)
         written = parse_cache.stat().st_mtime_ns
         before = kept_page.stat()
         parallel.last_child_peak_mb = 0.0
         build(content, tmp_path / "site", **cache)
-        assert (parallel.last_child_peak_mb > 0) == (writer == "forked")
+        assert (parallel.last_child_peak_mb > 0) == (writer != "here")
+        # Unchanged items' pages are carried over unkeyed, by whichever process drew
+        # them; none when the footer every page shows changed.
+        items = len(session._SESSION.articles)
+        carried = item_pages.last_carried
+        if writer == "here" or edit is retitle_page:
+            assert carried == 0, edit.__name__
+        else:
+            assert items // 2 < carried < items, edit.__name__
         assert session._SESSION.articles[unchanged][2] is article  # reused, not read again
         # Built in place: a page carried over was not even moved (a rename is a change).
-        assert kept_page.stat().st_ctime_ns == before.st_ctime_ns
+        assert kept_page.stat().st_ctime_ns == before.st_ctime_ns or edit is retitle_page
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
         assert parse_cache.stat().st_mtime_ns == written  # not while the editor waits
         session.settle()
@@ -301,3 +319,43 @@ def test_a_preview_session_rebuilds_in_one_process_exactly_as_cold_builds(
         shutil.rmtree(cold)
     assert "李明远" in (site / "news/2026/04/20260416-d376c334.html").read_text(encoding="utf-8")
     gc.unfreeze()  # settle froze this test process's heap
+
+
+def test_a_preview_run_failing_while_writing_items_pages_leaves_none_carried_unkeyed(
+    tmp_path, monkeypatch
+):
+    # A run that fails once items' pages are written may keep its manifest (what it
+    # wrote, keyed) but not what it learnt of them; what was known from the run
+    # before no longer matches that manifest: here the footer every page shows
+    # changed in the failed run and back after it. The next run keys every page.
+    from fast_build import incremental, item_pages, parallel, session
+
+    monkeypatch.setattr(parallel, "PREVIEW_FROM", 0)
+    content = copy_sample(tmp_path / "content")
+    cache = {"CACHE_PATH": str(tmp_path / "cache"), "FAST_BUILD": {"PREVIEW": True}}
+    build(content, tmp_path / "site", **cache)
+    session.settle()
+    assert session._SESSION.item_pages  # known for the next run
+    about = content / "pages/about.md"
+    text = about.read_text(encoding="utf-8-sig")
+    retitle_page(content)
+
+    def failing(_written):
+        raise OSError("磁盘已满")
+
+    with monkeypatch.context() as broken:
+        broken.setattr(incremental, "take_pages", failing)
+        with pytest.raises(OSError, match="磁盘已满"):
+            build(content, tmp_path / "site", **cache)
+    session.settle()
+    about.write_text(text, encoding="utf-8")
+    site = build(content, tmp_path / "site", **cache)
+    assert item_pages.last_carried == 0
+    session.settle()
+    cold = build(content, tmp_path / "cold", CONTENT_MODEL={"CACHE": False},
+                 FAST_BUILD={"ENABLED": False})  # fmt: skip
+    assert site_bytes(site) == site_bytes(cold)
+    retag(content)  # known again after a run that succeeded
+    build(content, tmp_path / "site", **cache)
+    assert item_pages.last_carried > 0
+    gc.unfreeze()

@@ -6,7 +6,18 @@ from pathlib import Path
 
 from pelican import signals
 
-from . import heap, incremental, intrasite, membership, parallel, paths, session, uptodate, urls
+from . import (
+    heap,
+    incremental,
+    intrasite,
+    item_pages,
+    membership,
+    parallel,
+    paths,
+    session,
+    uptodate,
+    urls,
+)
 
 
 def plan(generators) -> None:
@@ -31,6 +42,7 @@ def finish(pelican) -> None:
             paths.finish()
             if not session.defers():  # a preview session's heap is settled between runs
                 heap.thaw()
+    item_pages.finish()  # only after a run that succeeded, and the session's own
     uptodate.finish(Path(pelican.output_path))
 
 
@@ -43,6 +55,7 @@ def register():
     signals.initialized.connect(session.begin)
     signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key
     signals.initialized.connect(parallel.begin)
+    signals.initialized.connect(item_pages.begin)
     signals.initialized.connect(urls.thaw)  # a failed build may have left them frozen
     signals.article_generator_init.connect(session.reuse_articles)
     signals.article_generator_init.connect(heap.freeze)  # after the content check's reading

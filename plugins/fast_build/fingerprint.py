@@ -348,6 +348,30 @@ class Digester:
             except Unkeyable:
                 continue  # its pages are rendered every time
 
+    def witness(self, content) -> tuple | None:
+        """Return what a content's own page digest is made from in this build, or None.
+
+        Its level-0 record and those of the contents it names, each checked in this
+        build (None: one is not). The digest is the same in a later build where
+        `holds` says each is still the record there: compared equal to what it was,
+        none made afresh (item_pages.py carries pages over by it).
+        """
+        now, contents = self._now[0], self._contents
+        if id(content) not in now:
+            return None
+        ids = (id(content), *map(id, contents[id(content), 0].pointed))
+        if not all(map(now.__contains__, ids)):
+            return None
+        keys = tuple((i, 0) for i in ids)
+        return ids, keys, tuple(map(contents.__getitem__, keys))
+
+    def holds(self, witness: tuple) -> bool:
+        """Whether each record of a `witness` is this build's, checked in this build."""
+        ids, keys, records = witness
+        return all(map(self._now[0].__contains__, ids)) and (
+            tuple(map(self._contents.__getitem__, keys)) == records
+        )
+
     def begin(self) -> None:
         """Start a build: what earlier builds digested is checked again before use."""
         self._now = ({}, {}, {})

@@ -162,6 +162,37 @@ class _Build:
         finally:
             self.digester.listing = False
 
+    def shared_digest(self, template, context: dict, arguments: tuple[str, ...]) -> bytes | None:
+        """Return what pages of `template` read from the shared context, digested.
+
+        The part of their keys `key` makes from `context`, for pages whose own
+        arguments have these names (None: it cannot be keyed).
+        """
+        if self.base is None:
+            return None
+        env = template.environment
+        try:
+            names = self.template_reads(env, template.name)
+            self.digester.listing = self._template(env, template.name)[2]
+            return self._shared_part(env, names, context, dict.fromkeys(arguments))[0]
+        except Unkeyable:
+            return None
+        finally:
+            self.digester.listing = False
+
+    def carry(self, name: str, writer: Writer) -> bool:
+        """Carry a page over under the last build's key, if its files are untouched.
+
+        For a caller that knows the key is the same without making it (item_pages.py).
+        """
+        old = self.previous.get(name)
+        return old is not None and self.reuse(name, old[0], writer)
+
+    def key_in_this_build(self, name: str) -> bytes | None:
+        """Return the key a page was written or carried over under in this build, if any."""
+        page = self.pages.get(name)
+        return page[0] if page is not None else None
+
     def _shared_part(self, env, names: tuple[str, ...], context: dict,
                      kwargs: dict) -> tuple[bytes, tuple[str, ...]]:  # fmt: skip
         """Digest what a page reads from the shared context (not its own arguments).
@@ -492,11 +523,15 @@ def digest(value) -> bytes:
         return os.urandom(16)  # never equal to anything: the output is made afresh
 
 
+def keyed_build() -> _Build | None:
+    """Return this build's plan, or None (no build, or its pages are not keyed)."""
+    return _BUILD if _BUILD is not None and _BUILD.base is not None else None
+
+
 def digester():
     """Return this build's digester, or None (no build, or its pages are not keyed)."""
-    if _BUILD is None or _BUILD.base is None:
-        return None
-    return _BUILD.digester
+    build = keyed_build()
+    return build.digester if build is not None else None
 
 
 def made(path: str, key: bytes) -> None:

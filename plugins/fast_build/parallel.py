@@ -14,6 +14,8 @@ preview session's rebuild forks too, for a large site: there this process first
 compares every item kept from the last run with what it was (its own digest), then
 each process digests what else it needs, and the session remembers what only the
 copy digested while it waits for the next save (fingerprint.Digester.remember).
+There, an unchanged item's page is carried over without working out its key
+(item_pages.py); the copy hands back what it learnt of the pages it keyed.
 
 Before that, while Pelican reads its articles on one core, work that needs only the
 checked content can be done ahead in a forked copy on the other (`work_ahead`: the tally's
@@ -40,7 +42,7 @@ from pelican.generators import ArticlesGenerator
 
 from content_model.content_model import CONTEXT_KEY
 
-from . import incremental
+from . import incremental, item_pages
 
 logger = logging.getLogger(__name__)
 
@@ -171,20 +173,29 @@ def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
     """
     mine = _drawn(queue)
     relative_urls = articles.settings["RELATIVE_URLS"]
+    context = articles.context
+    pages = item_pages.current()  # a preview's: what is known of the last run's
     for position, article in enumerate(_contents(articles)):
         signals.article_generator_write_article.send(articles, content=article)
-        if mine(position):
-            writer.write_file(
-                article.save_as,
-                articles.get_template(article.template),
-                articles.context,
-                relative_urls=relative_urls,
-                article=article,
-                category=getattr(article, "category", None),
-                override_output=hasattr(article, "override_save_as"),
-                url=article.url,
-                blog=True,
-            )
+        if not mine(position):
+            continue
+        template = articles.get_template(article.template)
+        if pages is not None and pages.carry(article, template, context, writer):
+            continue
+        name = article.save_as
+        arguments = {"article": article, "category": getattr(article, "category", None),
+                     "blog": True}  # fmt: skip
+        writer.write_file(
+            name,
+            template,
+            context,
+            relative_urls=relative_urls,
+            override_output=hasattr(article, "override_save_as"),
+            url=article.url,
+            **arguments,
+        )
+        if pages is not None:
+            pages.note(position, name, template, context, arguments)
 
 
 def _fork(articles: ArticlesGenerator, write, writer) -> None:
@@ -198,6 +209,7 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
         exchange = _Exchange(contents, digester)
     elif digester is not None:  # a preview's: compared here once, for both processes
         digester.recheck(contents)
+        item_pages.start(contents)
 
     def pages():
         # The list pages first (Pelican writes drafts last), then the items' pages
@@ -212,7 +224,7 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
         articles.generate_articles = lambda _write: None
         articles.generate_drafts = drafts_then_items
         write(writer)
-        return incremental.written_pages()
+        return incremental.written_pages(), item_pages.handed()
 
     if exchange is None:
         _CHILD = _Copy([pages])
@@ -390,7 +402,9 @@ def join() -> None:
     if "error" in payload:
         logger.debug("the items' pages writer failed:\n%s", payload["error"])
         raise ParallelWriteFailed(payload["error"].strip().splitlines()[-1])
-    incremental.take_pages(payload["result"])
+    written, noted = payload["result"]
+    incremental.take_pages(written)
+    item_pages.take(noted)
 
 
 class AheadFailed(RuntimeError):

@@ -47,6 +47,8 @@ class _Session:
         self.template_names: dict[str, tuple | None] = {}
         # The last run's incremental manifest (where it is kept, what it holds).
         self.manifest: tuple[object, dict] | None = None
+        # id of an item -> how its page was keyed in the last runs (item_pages.py).
+        self.item_pages: dict[int, tuple] = {}
 
 
 _SESSION: _Session | None = None
@@ -131,6 +133,14 @@ def after_run(function, *args, **kwargs) -> None:
         later(function, *args, **kwargs)
     else:
         function(*args, **kwargs)
+
+
+def item_pages() -> dict | None:
+    """Return what is known of the items' pages of this preview session, or None."""
+    session = _current()
+    if session is None or not session.digester.across_builds:
+        return None
+    return session.item_pages
 
 
 def template_names() -> dict:
