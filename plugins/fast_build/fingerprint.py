@@ -369,7 +369,7 @@ class Digester:
         """Whether each record of a `witness` is this build's, checked in this build."""
         ids, keys, records = witness
         return all(map(self._now[0].__contains__, ids)) and (
-            tuple(map(self._contents.__getitem__, keys)) == records
+            tuple(map(self._contents.get, keys)) == records
         )
 
     def begin(self) -> None:
