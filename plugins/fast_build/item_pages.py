@@ -46,8 +46,8 @@ class _Run:
         self.carried = 0
 
     def _shared(self, template, context: dict, names: tuple[str, ...]) -> bytes | None:
-        # The same context for every item's page: digested once per template (a value
-        # replaced in it is digested again by the incremental build's own memo).
+        # Pelican's loop hands every item's page the same context, unchanged while it
+        # runs: what a template reads of it is digested once per run.
         known = self.shared.get((template.name, names), _UNSET)
         if known is _UNSET:
             known = self.build.shared_digest(template, context, names)
