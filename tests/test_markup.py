@@ -182,6 +182,75 @@ def test_plain_text_skips_the_inline_patterns_yet_converts_exactly_as_markdown_d
         assert ours.reset().convert(body) == stock.reset().convert(body), body
 
 
+def _plain_bodies(count: int) -> list[str]:
+    """Bodies of Chinese paragraphs and headings, with now and then what is not plain."""
+    import random
+
+    rng = random.Random(20261123)
+    common = [
+        "区人大常委会召开会议", "，", "。", "“代表”", "（一）", "2025年", "3.5", "GDP", "a", " ",
+        "\n", "\n\n", "\n\n\n", "\u3000", "1", "(", ")", ".", "：", "'", '"', "%", "/", "é",
+        "\xa0",
+    ]  # fmt: skip
+    rare = [
+        "#", "## ", "###### ", "####### ", "# 标题", "#标题", "## 标题 ", "#\u3000标题",
+        "\n## 标题\n", "\n\n## 标题\n\n", "\n\n#\n\n", "1. ", "1)", ":", "-", "---", "+", "=",
+        "===", "!", "?", "\x0c", "\x85", "\u2028", "\x7f", "  \n", "\t", "\r\n", "\u200b",
+        "\ufeff", "*", "_", "[", "<", "&", "`", "~", "|", "{",
+    ]  # fmt: skip
+    return [
+        "".join(rng.choice(rare) if rng.random() < 0.08 else rng.choice(common)
+                for _ in range(rng.randint(1, 40)))
+        for _ in range(count)
+    ]  # fmt: skip
+
+
+def test_plain_bodies_skip_markdown_yet_convert_exactly_as_it_does():
+    # Paragraphs and "#" headings are made without Markdown; any body taken that way
+    # gives the bytes stock Markdown (and the whole renderer) gives.
+    from content_model.markup import _plain_html, sanitize, scrollable_tables
+
+    renderer, stock = Renderer(), _stock_markdown()
+    assert renderer._plain
+    taken = headings = 0
+    for body in _plain_bodies(8000) + _bodies(2000):
+        html = _plain_html(body)
+        expected = stock.reset().convert(body)
+        if html is not None:
+            taken += 1
+            headings += "<h" in html
+            assert html == expected, body
+        assert renderer.to_html(body) == scrollable_tables(sanitize(expected)), body
+    assert taken > 2000 and headings > 60  # the comparison is not vacuous
+    assert (
+        _plain_html("## 会议议程\n\n会议听取了报告。")
+        == "<h2>会议议程</h2>\n<p>会议听取了报告。</p>"
+    )
+    for marked in (
+        "**加粗**",
+        "- 一项",
+        "1. 一项",
+        "> 引用",
+        "## 标题\n正文",
+        "第#1号",
+        "    代码",
+    ):
+        assert _plain_html(marked) is None, marked
+
+
+def test_the_plain_path_stands_aside_when_markdown_has_other_processors():
+    import markdown
+
+    from content_model.markup import MARKDOWN_EXTENSIONS, _PlainTextExtension, _stands_for
+
+    assert _stands_for(Renderer()._md)
+    assert not _stands_for(_stock_markdown())  # its inline step is Markdown's own
+    with_toc = [*MARKDOWN_EXTENSIONS, "toc", _PlainTextExtension()]
+    assert not _stands_for(markdown.Markdown(extensions=with_toc, output_format="html"))
+    with_xhtml = [*MARKDOWN_EXTENSIONS, _PlainTextExtension()]
+    assert not _stands_for(markdown.Markdown(extensions=with_xhtml, output_format="xhtml"))
+
+
 @pytest.mark.parametrize("limit", [1, 12, 120, 300])
 def test_a_summary_read_from_the_start_of_a_body_is_the_one_read_from_all_of_it(limit):
     from content_model.markup import _join, _ParagraphText, truncate
