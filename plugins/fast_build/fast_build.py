@@ -41,7 +41,7 @@ def finish(pelican) -> None:
             urls.forget(session.live_articles())
             paths.finish()
             if not session.defers():  # a preview session's heap is settled between runs
-                heap.thaw()
+                heap.finish()
     item_pages.finish()  # only after a run that succeeded, and the session's own
     uptodate.finish(Path(pelican.output_path))
 
@@ -53,6 +53,7 @@ def register():
     intrasite.install()
     signals.initialized.connect(incremental.keep_output)
     signals.initialized.connect(session.begin)
+    signals.initialized.connect(heap.begin)  # before anything is read
     signals.initialized.connect(uptodate.begin)  # after begin: it needs the global key
     signals.initialized.connect(parallel.begin)
     signals.initialized.connect(item_pages.begin)
