@@ -524,7 +524,9 @@ def _read_in_parallel(checker: _Checker, root: str, jobs: list[tuple[str, str]],
 
     global _WORKER  # handed to forked workers, never pickled
     _WORKER = (checker, root)
-    size = max(25, len(jobs) // (workers * 8) + 1)
+    # Small chunks: the workers end together (a large last chunk keeps one core busy
+    # while the other waits), and what arrives is decoded while the rest is read.
+    size = max(25, len(jobs) // (workers * 64) + 1)
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
