@@ -412,9 +412,21 @@ def test_a_kept_url_follows_everything_it_is_made_from(monkeypatch):
     assert item.url == "news/2026/jian-du/b.html"
     item.category = Category("人事任免", settings)
     assert item.url == "news/2026/ren-shi-ren-mian/b.html"
-    item.metadata["title"] = "乙"  # any metadata may be in a URL pattern
     calls = len(made)
-    assert item.url == "news/2026/ren-shi-ren-mian/b.html" and len(made) == calls + 1
+    item.metadata["title"] = "乙"  # not in the pattern: the URL cannot change
+    assert item.url == "news/2026/ren-shi-ren-mian/b.html" and len(made) == calls
+    settings["ARTICLE_URL"] = "{title}/{slug}/"  # any metadata may be in a pattern
+    assert item.url == "乙/b/" and len(made) == calls + 1
+    item.metadata["title"] = "丁"
+    assert item.url == "丁/b/" and len(made) == calls + 2
+    item.metadata["path"] = "elsewhere/b.md"
+    settings["ARTICLE_URL"] = "{path}"
+    assert item.url == "elsewhere/b.md"
+    item.metadata["path"] = "other/b.md"
+    assert item.url == "other/b.md"
+    settings["ARTICLE_URL"] = "{0}{slug}/"  # nothing names what {0} is: never kept
+    with pytest.raises(IndexError):
+        item.url  # noqa: B018 - Pelican's own error
     settings["ARTICLE_URL"] = "{slug}/"
     assert item.url == "b/"
     undated = Article("正文", metadata={"title": "丙", "slug": "c"}, settings=settings,

@@ -6,11 +6,15 @@ An item's URL is read by its own page, by every list and feed it is in, by its
 neighbours' and related items' pages and by the sitemap: ten and more expansions
 per item in a build, and again in every run of a preview session.
 
-An expansion is kept with everything it was made from (the setting's pattern, the
-metadata, slug, language, date, author and column slugs, source path and content
-folder) and returned only while all of it compares equal; anything else expands as
-Pelican does. A content without a date is never kept (Pelican puts the time of the
-call in its place).
+An expansion is kept with everything it was made from (the setting's pattern, slug,
+language, date, author and column slugs, source path and content folder, and the
+values of any other metadata the pattern names) and returned only while all of it
+compares equal; anything else expands as Pelican does. Only the fields the pattern
+names are compared, not the whole metadata: in a preview run the sitemap reads every
+item's URL in a forked process, where each object a comparison touches copies the
+memory page it lives on. A content without a date is never kept (Pelican puts the
+time of the call in its place), nor one whose pattern has fields `_fields` cannot
+name (positional or nested ones: Pelican's own expansion then decides).
 
 Once a build starts writing (Pelican asks for its writer), its contents are final:
 from then until the build ends, an expansion made is returned again without that
@@ -19,21 +23,53 @@ comparison (a tenth of what each of the ~300,000 reads cost).
 
 from __future__ import annotations
 
+import re
+import string
+from functools import lru_cache
+
 from pelican.contents import Content
 
 _ORIGINAL = Content._expand_settings
-# (id of the content, setting) -> (the content, inputs, metadata copy, expansion)
-_KNOWN: dict[tuple[int, str], tuple[Content, tuple, dict, str]] = {}
+# (id of the content, setting) -> (the content, inputs, expansion)
+_KNOWN: dict[tuple[int, str], tuple[Content, tuple, str]] = {}
 # While a build writes: (id of the content, key, class) -> (the content, expansion).
 _FROZEN: dict[tuple, tuple[Content, str]] | None = None
+
+
+# What Pelican's url_format puts in place of the metadata of the same name.
+_SET_BY_PELICAN = frozenset({"slug", "lang", "date", "author", "category"})
+_ABSENT = object()
+
+
+@lru_cache(maxsize=256)
+def _fields(pattern) -> tuple[str, ...] | None:
+    """Return the metadata names a URL pattern reads, None if it cannot be told."""
+    names = []
+    try:
+        parsed = list(string.Formatter().parse(str(pattern)))
+    except ValueError:
+        return None  # a malformed pattern: Pelican's expansion raises its own error
+    for _, field, spec, _ in parsed:
+        if field is None:
+            continue
+        name = re.match(r"[^.\[]*", field).group()
+        if not name or name.isdigit() or "{" in (spec or ""):
+            return None
+        if name not in _SET_BY_PELICAN:
+            names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def _inputs(content: Content, pattern) -> tuple | None:
     date = getattr(content, "date", None)
     if date is None:
         return None
+    names = _fields(pattern)
+    if names is None:
+        return None
     author = getattr(content, "author", None)
     category = getattr(content, "category", None)
+    metadata = content.metadata
     return (
         pattern,
         content.source_path,
@@ -43,6 +79,7 @@ def _inputs(content: Content, pattern) -> tuple | None:
         date,
         getattr(author, "slug", None),
         getattr(category, "slug", None),
+        *[metadata.get(name, _ABSENT) for name in names],
     )
 
 
@@ -58,11 +95,11 @@ def _expand_settings(self: Content, key: str, klass: str | None = None) -> str:
         return _ORIGINAL(self, key, klass)
     memo_key = (id(self), setting)
     known = _KNOWN.get(memo_key)
-    if known is not None and known[0] is self and known[1] == inputs and known[2] == self.metadata:
-        value = known[3]
+    if known is not None and known[0] is self and known[1] == inputs:
+        value = known[2]
     else:
         value = _ORIGINAL(self, key, klass)
-        _KNOWN[memo_key] = (self, inputs, dict(self.metadata), value)
+        _KNOWN[memo_key] = (self, inputs, value)
     if frozen is not None:
         frozen[id(self), key, klass] = (self, value)
     return value
