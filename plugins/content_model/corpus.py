@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
+from itertools import chain
 from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -699,7 +700,7 @@ def resolve_deputies(corpus: Corpus) -> list[Problem]:
         for written in record.deputies_written:
             found = [by_id[written]] if written in by_id else by_name.get(written, [])
             if len(found) == 1:
-                refs.append(DeputyRef(found[0].meta["slug"], found[0].meta["name"]))
+                refs.append(_deputy_ref(found[0].meta["slug"], found[0].meta["name"]))
             elif found:
                 choices = "、".join(
                     f"{d.meta['slug']}（{d.meta['delegation'].name}）" for d in found
@@ -718,42 +719,52 @@ def resolve_deputies(corpus: Corpus) -> list[Problem]:
     return problems
 
 
+# One reference per deputy, the same object from run to run: a preview session
+# compares each item's metadata with its last run's, reference by reference.
+_deputy_ref = lru_cache(maxsize=4096)(DeputyRef)
+
+
+def _shared(values: list, records: list[Record]) -> dict:
+    """Return {value: its records} for the values more than one record has, in order."""
+    if len(set(values)) == len(values):  # nearly always: no Python loop over them
+        return {}
+    groups: dict = {}
+    for value, record in zip(values, records, strict=True):
+        groups.setdefault(value, []).append(record)
+    return {value: found for value, found in groups.items() if len(found) > 1}
+
+
 def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
     """Find what no single file shows: shared ids, shared URLs, shared name slugs."""
     problems = []
 
     def clash(groups: dict, field_key: str, what: str, hint: str) -> None:
         for value, records in groups.items():
-            if len(records) < 2:
-                continue
             for record in records:
                 others = "、".join(r.path for r in records if r is not record)
                 line = record.lines.get(field_key, 0)
                 problems.append(Problem(record.path, line, label(field_key),
                                         what.format(value=value, others=others), hint))  # fmt: skip
 
-    by_uid: dict[str, list[Record]] = {}
-    by_url: dict[str, list[Record]] = {}
-    for record in corpus.records.values():
-        if "uid" in record.meta:
-            by_uid.setdefault(record.meta["uid"], []).append(record)
-        target = save_as(record, settings)
-        if target:
-            by_url.setdefault(target, []).append(record)
+    with_uid = [r for r in corpus.records.values() if "uid" in r.meta]
+    by_uid = _shared([r.meta["uid"] for r in with_uid], with_uid)
+    targets = [(save_as(r, settings), r) for r in corpus.records.values()]
+    written = [r for target, r in targets if target]
+    by_url = _shared([target for target, _ in targets if target], written)
     problems += resolve_deputies(corpus)
     clash(by_uid, "uid", "编号 {value} 与 {others} 重复。",
           f"复制旧稿件改写时常见：删掉本文件的“编号”行，再运行 {_UID_CMD} 生成新编号。")  # fmt: skip
     clash(by_url, "slug", "本文件和 {others} 会生成同一个网址 {value}，后者会覆盖前者。",
           "给其中一篇换一个 Slug，或删掉 Slug 行由系统按日期和编号生成。")  # fmt: skip
 
+    items = corpus.items()
     for key, declared, what, setting in (
         ("tags", site.tag_slugs, "标签", "TAG_SLUGS"),
         ("authors", site.author_slugs, "作者", "AUTHOR_SLUGS"),
     ):
         # The names in use (a few hundred), then the slugs two of them share.
-        used: dict[str, None] = {}  # in the order first met: messages list them so
-        for record in corpus.items():
-            used.update(dict.fromkeys(record.meta.get(key, ())))
+        # In the order first met: messages list them so.
+        used = dict.fromkeys(chain.from_iterable([r.meta.get(key, ()) for r in items]))
         names_by_slug: dict[str, list[str]] = {}
         for name in used:
             names_by_slug.setdefault(name_slug(name, declared), []).append(name)
@@ -762,7 +773,7 @@ def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
                 continue
             listed = "”“".join(names)
             for name in names:
-                for record in corpus.items():
+                for record in items:
                     if name not in record.meta.get(key, ()):
                         continue
                     problems.append(Problem(
