@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from urllib.parse import urlparse
 
 import pytest
 
 from browser import AXE, CHROMIUM, CHROMIUM_ARGS, SiteServer, require
 from conftest import build, copy_sample, settings_for, soup, write_item
-from search.index import BUNDLE, build_index, item_pages
+from search.index import ALLOCATOR, BUNDLE, build_index, item_pages
 
 FOUND = re.compile("找到|没有")
 
@@ -85,6 +87,21 @@ def test_only_published_items_are_indexed(indexed_site):
     assert (site / "drafts").is_dir(), "the preview wrote drafts, and they are on the site"
     assert stats.pages == len(published) and stats.bytes > 0
     assert (site / BUNDLE / "pagefind.js").is_file()
+
+
+def test_pagefinds_allocator_takes_our_setting():
+    """The setting that lowers Pagefind's peak reaches its allocator (else it is a no-op).
+
+    jemalloc prints the options it runs with when asked to; another allocator, or
+    another name for its setting, prints nothing.
+    """
+    name, value = next(iter(ALLOCATOR.items()))
+    result = subprocess.run(
+        [sys.executable, "-m", "pagefind", "--version"],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, name: value + ",stats_print:true"},
+    )  # fmt: skip
+    assert "opt.dirty_decay_ms: 0 " in result.stderr
 
 
 def test_searching_jiandu_returns_exactly_the_items_that_contain_it(page, indexed_site):
