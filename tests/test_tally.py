@@ -236,6 +236,43 @@ def test_an_edit_recounts_only_the_periods_that_read_its_day(tmp_path, monkeypat
         assert page.read_bytes() == (site / page.relative_to(cold)).read_bytes(), page
 
 
+def test_items_are_made_again_only_for_records_that_are_new_or_under_other_settings(
+    tmp_path, monkeypatch
+):
+    """A preview session counts after every save: a record handed out again keeps its item."""
+    import dataclasses
+
+    from content_model.corpus import build_corpus
+    from tally import model
+
+    content = real_district(tmp_path / "content")
+    settings = settings_for(content, tmp_path / "out", **REAL)
+    corpus, site = build_corpus(settings), get_site(settings)
+
+    def afresh(site):
+        monkeypatch.setattr(model, "_MADE", {})
+        return model.tally_items(corpus, site)
+
+    first = model.tally_items(corpus, site)
+    again = model.tally_items(corpus, site)
+    assert again == afresh(site) and all(a is b for a, b in zip(again, first, strict=True))
+    # A file saved with another column: a new record, its item made from it.
+    before = model.tally_items(corpus, site)
+    path, record = next((p, r) for p, r in corpus.records.items() if r.kind == "item")
+    other = next(c for c in site.columns if c.name != record.meta["column"].name)
+    corpus.records[path] = dataclasses.replace(record, meta={**record.meta, "column": other})
+    edited = model.tally_items(corpus, site)
+    changed = [a for a, b in zip(edited, before, strict=True) if a is not b]
+    assert edited == afresh(site)
+    assert [(i.uid, i.column) for i in changed] == [(record.meta["uid"], other.name)]
+    # The outlets are settings: items are made again with them.
+    offline = [dict(o, online=False) for o in REAL_OUTLETS]
+    site = get_site(settings_for(content, tmp_path / "out", **{**REAL, "OUTLETS": offline}))
+    again = model.tally_items(corpus, site)
+    assert not any(p.online for i in again for p in i.outlets)
+    assert again == afresh(site)
+
+
 def test_report_pages_for_year_quarters_and_months(real):
     _, site = real
     index = soup(site / "tally/index.html")

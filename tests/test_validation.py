@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import build, run_pelican, write_item
+from conftest import build, run_pelican, settings_for, write_item
 from content_model.problems import ContentRefused
 
 UID = "3f2a9c1b-5d7e-4c21-9a0b-1e2f3a4b5c6d"
@@ -169,6 +169,26 @@ def test_two_items_that_would_write_the_same_url(content, tmp_path):
     problems = refused(content, tmp_path)
     assert len(problems) == 2
     assert all("同一个网址 news/2025/03/budget.html" in p.message for p in problems)
+
+
+def test_urls_are_checked_again_under_other_settings_in_one_process(content, tmp_path, monkeypatch):
+    """A preview session checks the same records after every save; settings may change."""
+    from content_model import corpus as model
+    from content_model.config import get_site
+
+    write_item(content / "news/2025", "a.md", header(Slug="budget"))
+    write_item(content / "news/2025", "b.md", header(Slug="audit", 编号=UID2))
+    settings = settings_for(content, tmp_path / "output")
+    checked, site = model.build_corpus(settings), get_site(settings)
+    original, made = model.save_as, []
+    monkeypatch.setattr(model, "save_as", lambda r, s: made.append(r.path) or original(r, s))
+    assert model.cross_check(checked, settings, site) == []
+    assert made == []  # as the build's own check worked them out
+    one_page = {**settings, "ARTICLE_SAVE_AS": "news/{date:%Y}/item.html"}
+    problems = model.cross_check(checked, one_page, site)
+    assert sorted(p.path for p in problems) == ["news/2025/a.md", "news/2025/b.md"]
+    assert all("同一个网址 news/2025/item.html" in p.message for p in problems)
+    assert model.cross_check(checked, settings, site) == []
 
 
 def test_two_tag_names_that_would_share_a_url(content, tmp_path):

@@ -674,6 +674,31 @@ def save_as(record: Record, settings: dict) -> str:
     )
 
 
+# What `save_as` reads of the settings; and id(record) -> (the record, its output path)
+# for the records of the last call with them: a preview session checks every record
+# after every save, and a record handed out again is the very same object, its
+# metadata as it was. Holding the record keeps its id.
+_SAVE_AS_SETTINGS = ("DEPUTY_SAVE_AS", "PAGE_SAVE_AS", "DRAFT_PAGE_SAVE_AS", "DRAFT_SAVE_AS",
+                     "ARTICLE_SAVE_AS", "DEFAULT_LANG")  # fmt: skip
+_TARGETS: dict[int, tuple[Record, str]] = {}
+_TARGETS_WITH: tuple = ()
+
+
+def _targets(records, settings: dict) -> list[tuple[str, Record]]:
+    """Return (save_as, record) for each record (see `save_as`)."""
+    global _TARGETS, _TARGETS_WITH
+    fixed = tuple(repr(settings.get(name)) for name in _SAVE_AS_SETTINGS)
+    known = _TARGETS if fixed == _TARGETS_WITH else {}
+    made = {}
+    for record in records:
+        entry = known.get(id(record))
+        if entry is None or entry[0] is not record:
+            entry = (record, save_as(record, settings))
+        made[id(record)] = entry
+    _TARGETS, _TARGETS_WITH = made, fixed
+    return [(target, record) for record, target in made.values()]
+
+
 @lru_cache(maxsize=65536)
 def _format_save_as(pattern: str, slug: str, date, zone, category: str, lang: str) -> str:
     # Every record's, every run of a preview session: formatting dates is the cost.
@@ -748,7 +773,7 @@ def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
 
     with_uid = [r for r in corpus.records.values() if "uid" in r.meta]
     by_uid = _shared([r.meta["uid"] for r in with_uid], with_uid)
-    targets = [(save_as(r, settings), r) for r in corpus.records.values()]
+    targets = _targets(corpus.records.values(), settings)
     written = [r for target, r in targets if target]
     by_url = _shared([target for target, _ in targets if target], written)
     problems += resolve_deputies(corpus)
