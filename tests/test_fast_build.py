@@ -99,6 +99,54 @@ def test_a_list_of_tags_with_their_items_is_digested_by_names_and_items(across_b
     assert digest([(Tag("执法检查", settings), [one]), (Tag("代表建议", settings), [two])]) != first
 
 
+@pytest.mark.parametrize("across_builds", [False, True], ids=["one build", "session"])
+def test_the_period_archives_are_digested_by_their_periods_and_items(across_builds):
+    # Pelican's period archives (a dict of lists of dicts, each with a period's items)
+    # are read by the archives page: its lists of items are digested as lists are.
+    import datetime
+    from collections import defaultdict
+
+    from fast_build import fingerprint
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = {**DEFAULT_CONFIG}
+    one, two = (
+        Article("正文", metadata={"title": f"稿件{n}", "date": datetime.datetime(2025, n, 1)},
+                settings=settings, source_path=f"/c/{n}.md")
+        for n in (1, 2)
+    )  # fmt: skip
+    digester = Digester(across_builds)
+
+    def archives(january, february, year=(2025,)):
+        return defaultdict(list, {
+            "year": [{"period": year, "dates": [*january, *february]}],
+            "month": [{"period": (2025, 1), "dates": january},
+                      {"period": (2025, 2), "dates": february}],
+        })  # fmt: skip
+
+    def digest(value):
+        digester.begin()  # a new build
+        return digester.digest(value, fold=True)
+
+    first = digest(archives([one], [two]))
+    folded = digester._folded(archives([one], [two]), fingerprint._FOLD_DEPTH)
+    dates = folded.value["month"][0]["dates"]  # not pickled item by item:
+    assert type(dates) is fingerprint._Digested and dates.kind == "contents"
+    assert digest(archives([one], [two])) == first
+    assert Digester().digest(archives([one], [two]), fold=True) == first  # not by objects
+    assert digest(dict(archives([one], [two]))) != first  # a plain dict is another value
+    two.title = "改过的标题"
+    assert digest(archives([one], [two])) != first  # an item's change shows
+    two.title = "稿件2"
+    assert digest(archives([one], [two])) == first
+    assert digest(archives([one, two], [])) != first  # an item in another month
+    assert digest(archives([one], [two], year=(2024,))) != first  # another period
+    assert digest({"year": []}) != digest({"year": [[]]}) != digest({"year": [()]})
+    with pytest.raises(Unkeyable):
+        digest({"year": [{"period": (2025,), "dates": [one], "lock": threading.Lock()}]})
+
+
 def test_checking_the_contents_before_a_fork_leaves_each_digested_once(monkeypatch):
     # A preview's rebuild compares every item kept from the last run before forking,
     # so that the copy finds their digests made; one that cannot be digested is left

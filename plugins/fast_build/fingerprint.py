@@ -130,9 +130,10 @@ class Digester:
             table = {**copyreg.dispatch_table}
             table.update({cls: partial(content, level=level) for cls in contents})
             table.update({cls: wrapper for cls in wrappers})
-            table.update(
-                {Page: page, Paginator: paginator, ZoneInfo: zone, _Metadata: _Metadata.reduce}
-            )
+            table.update({
+                Page: page, Paginator: paginator, ZoneInfo: zone, _Metadata: _Metadata.reduce,
+                _Digested: _Digested.reduce,
+            })  # fmt: skip
             self._picklers.append(type("Pickler", (pickle.Pickler,), {"dispatch_table": table}))
 
     def _bytes(self, value, level: int) -> bytes:
@@ -153,8 +154,12 @@ class Digester:
             raise Unkeyable(f"{type(value).__qualname__}: {error}") from None
         return buffer.getvalue()
 
-    def digest(self, value) -> bytes:
-        """Return a digest of everything of `value` a template can read."""
+    def digest(self, value, fold: bool = False) -> bytes:
+        """Return a digest of everything of `value` a template can read.
+
+        `fold`: a dict is digested with the lists of contents in it digested as lists
+        are (`_folded`): for the context's values, which hold every item.
+        """
         if isinstance(value, Content):  # an item's own page: its digest, as it is kept
             return self.content(value, LISTED if self.listing else 1)
         if type(value) is Page:  # a page of a list, being written
@@ -176,7 +181,29 @@ class Digester:
             if known is None:
                 known = self._lists[memo] = (value, self._list(value))
             return known[1]
+        if fold and isinstance(value, dict):
+            # Pelican's period archives hold every item, in lists of each period's.
+            value = self._folded(value, _FOLD_DEPTH)
         return _hash(self._bytes(value, 1))
+
+    def _folded(self, value, depth: int):
+        """Return `value` with the lists of contents in its dicts and lists digested.
+
+        Each such list by the digest of its contents (`_of_contents`), instead of
+        pickling a stand-in for each of its contents one by one.
+        """
+        kind = type(value)
+        if kind is list:
+            own = self._of_contents(value)
+            if own is not None:
+                return _Digested("contents", _hash(own))
+            if depth and len(value) <= _FOLD_WIDTH:
+                return [self._folded(v, depth - 1) for v in value]
+        elif isinstance(value, dict) and depth and len(value) <= _FOLD_WIDTH:
+            folded = {k: self._folded(v, depth - 1) for k, v in value.items()}
+            # Another kind of dict (Pelican's archives are a defaultdict) by its name.
+            return folded if kind is dict else _Digested(kind.__qualname__, folded)
+        return value
 
     def _list(self, value: list) -> bytes:
         own = self._of_contents(value)
@@ -416,6 +443,29 @@ class _Metadata:
 
     def reduce(self):
         return _stand_in, ("metadata", self.same, self.rest)
+
+
+# How deep and how wide `Digester._folded` looks into a dict for lists of contents:
+# Pelican's period archives are a dict of lists of dicts, a few hundred in all.
+_FOLD_DEPTH = 3
+_FOLD_WIDTH = 10_000
+
+
+class _Digested:
+    """In a digest, what `Digester._folded` makes of a value.
+
+    A list of contents, by the digest of its contents; another kind of dict than dict,
+    by its kind's name and its items.
+    """
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value):
+        self.kind = kind
+        self.value = value
+
+    def reduce(self):
+        return _stand_in, (self.kind, self.value)
 
 
 class _Known:

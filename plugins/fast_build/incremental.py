@@ -235,7 +235,7 @@ class _Build:
             elif variable not in context and callable(value):
                 hasher.update(f"{variable}=function\0".encode())  # its code: the base key
             else:
-                hasher.update(variable.encode() + b"=" + self.digester.digest(value))
+                hasher.update(variable.encode() + b"=" + self.digester.digest(value, fold=True))
         self.shared[memo_key] = (values, hasher.digest(), context)  # held: ids stay theirs
         return self.shared[memo_key][1], own
 
