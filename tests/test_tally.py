@@ -242,7 +242,7 @@ def test_items_are_made_again_only_for_records_that_are_new_or_under_other_setti
     """A preview session counts after every save: a record handed out again keeps its item."""
     import dataclasses
 
-    from content_model.corpus import build_corpus
+    from content_model.corpus import PerRecord, build_corpus
     from tally import model
 
     content = real_district(tmp_path / "content")
@@ -250,7 +250,7 @@ def test_items_are_made_again_only_for_records_that_are_new_or_under_other_setti
     corpus, site = build_corpus(settings), get_site(settings)
 
     def afresh(site):
-        monkeypatch.setattr(model, "_MADE", {})
+        monkeypatch.setattr(model, "_ITEMS", PerRecord())
         return model.tally_items(corpus, site)
 
     first = model.tally_items(corpus, site)

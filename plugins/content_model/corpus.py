@@ -19,6 +19,7 @@ import os
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
@@ -674,29 +675,47 @@ def save_as(record: Record, settings: dict) -> str:
     )
 
 
-# What `save_as` reads of the settings; and id(record) -> (the record, its output path)
-# for the records of the last call with them: a preview session checks every record
-# after every save, and a record handed out again is the very same object, its
-# metadata as it was. Holding the record keeps its id.
+class PerRecord:
+    """What is worked out from each record alone, kept for the records handed out again.
+
+    A preview session checks and counts every record after every save, and the parse
+    cache hands an unchanged file's record out again as the very same object, its
+    metadata as it was (only the deputies are replaced, by equal references). What was
+    made from it with the same inputs (settings) is then the same. Kept by identity for
+    the records of the last call: holding a record keeps its id.
+    """
+
+    def __init__(self):
+        self._made: dict[int, tuple[Record, Any]] = {}
+        self._inputs: object = None
+
+    def map(self, records, inputs, make: Callable[[Record], Any]) -> list:
+        """Return [make(record) for record in records], made again only for new records.
+
+        `inputs`: all else `make` reads (compared equal with the last call's).
+        """
+        known = self._made if inputs == self._inputs else {}
+        made = {}
+        for record in records:
+            entry = known.get(id(record))
+            if entry is None or entry[0] is not record:
+                entry = (record, make(record))
+            made[id(record)] = entry
+        self._made, self._inputs = made, inputs
+        return [value for _, value in made.values()]
+
+
+# What `save_as` reads of the settings.
 _SAVE_AS_SETTINGS = ("DEPUTY_SAVE_AS", "PAGE_SAVE_AS", "DRAFT_PAGE_SAVE_AS", "DRAFT_SAVE_AS",
                      "ARTICLE_SAVE_AS", "DEFAULT_LANG")  # fmt: skip
-_TARGETS: dict[int, tuple[Record, str]] = {}
-_TARGETS_WITH: tuple = ()
+_TARGETS = PerRecord()
 
 
-def _targets(records, settings: dict) -> list[tuple[str, Record]]:
+def _targets(records: list[Record], settings: dict) -> list[tuple[str, Record]]:
     """Return (save_as, record) for each record (see `save_as`)."""
-    global _TARGETS, _TARGETS_WITH
-    fixed = tuple(repr(settings.get(name)) for name in _SAVE_AS_SETTINGS)
-    known = _TARGETS if fixed == _TARGETS_WITH else {}
-    made = {}
-    for record in records:
-        entry = known.get(id(record))
-        if entry is None or entry[0] is not record:
-            entry = (record, save_as(record, settings))
-        made[id(record)] = entry
-    _TARGETS, _TARGETS_WITH = made, fixed
-    return [(target, record) for record, target in made.values()]
+    inputs = tuple(repr(settings.get(name)) for name in _SAVE_AS_SETTINGS)
+    paths = _TARGETS.map(records, inputs, lambda record: save_as(record, settings))
+    return list(zip(paths, records, strict=True))
 
 
 @lru_cache(maxsize=65536)
@@ -773,7 +792,7 @@ def cross_check(corpus: Corpus, settings: dict, site: Site) -> list[Problem]:
 
     with_uid = [r for r in corpus.records.values() if "uid" in r.meta]
     by_uid = _shared([r.meta["uid"] for r in with_uid], with_uid)
-    targets = _targets(corpus.records.values(), settings)
+    targets = _targets(list(corpus.records.values()), settings)
     written = [r for target, r in targets if target]
     by_url = _shared([target for target, _ in targets if target], written)
     problems += resolve_deputies(corpus)

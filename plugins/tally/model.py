@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 from content_model.config import Site
-from content_model.corpus import Corpus, Record
+from content_model.corpus import Corpus, PerRecord, Record
 
 from .count import Placement, TallyItem, as_date
 
-# id(record) -> (the record, its TallyItem), for the records of the last call, and what
-# they were made with: a preview session counts after every save, and a record handed
-# out again by the parse cache is the very same object, its metadata as it was (the
-# deputies, replaced every run, are not counted). Holding the record keeps its id.
-_MADE: dict[int, tuple[Record, TallyItem]] = {}
-_MADE_WITH: tuple = ()
+_ITEMS = PerRecord()  # a preview session counts after every save
 
 
 def tally_items(corpus: Corpus, site: Site) -> list[TallyItem]:
     """Return one TallyItem per news item of the corpus (drafts included)."""
-    global _MADE, _MADE_WITH
     groups = {c.name: c.group for c in site.columns}
     places = {o.name: _placement(o) for o in site.outlets}
-    known = _MADE if (groups, places) == _MADE_WITH else {}
-    made = {}
-    result = []
-    for record in corpus.items():
-        entry = known.get(id(record))
-        if entry is None or entry[0] is not record:
-            entry = (record, _item(record, groups, places))
-        made[id(record)] = entry
-        result.append(entry[1])
-    _MADE, _MADE_WITH = made, (groups, places)
-    return result
+    return _ITEMS.map(corpus.items(), (groups, places), lambda r: _item(r, groups, places))
 
 
 def _item(record: Record, groups: dict, places: dict) -> TallyItem:
+    """Return the record's item; `groups` and `places` by column and outlet name."""
     meta = record.meta
     unit = meta.get("unit")
     genre = meta.get("genre")
