@@ -13,7 +13,7 @@ BUNDLE = "pagefind"  # the folder under the output that holds the index
 # Pagefind's Linux binary allocates with jemalloc (since 1.5.2), which keeps freed memory
 # for ten seconds to reuse it: while the index is built, that is a sixth of its peak.
 # Given back at once, the peak at 5,000 items falls from ~1,140 to ~960 MB, in the same
-# time (tests/test_search.py checks the allocator takes it; README, "Fast builds").
+# time (tests/test_search.py checks the allocator takes it; README, "Performance").
 ALLOCATOR = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0"}
 
 
