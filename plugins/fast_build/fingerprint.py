@@ -18,6 +18,7 @@ item's neighbours or related items then leaves the lists it is on as they were.
 from __future__ import annotations
 
 import copyreg
+import dataclasses
 import hashlib
 import io
 import pickle
@@ -184,6 +185,13 @@ class Digester:
         if fold and isinstance(value, dict):
             # Pelican's period archives hold every item, in lists of each period's.
             value = self._folded(value, _FOLD_DEPTH)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            # A record made of an item (a feed's entry holds its body): by its fields,
+            # its texts as their bytes (see _text).
+            value = _Digested(
+                type(value).__qualname__,
+                tuple(_text(getattr(value, f.name)) for f in dataclasses.fields(value)),
+            )
         return _hash(self._bytes(value, 1))
 
     def _folded(self, value, depth: int):
@@ -289,8 +297,9 @@ class Digester:
         try:
             # Bytes never depend on set order; those only an item's page reads, apart.
             names = sorted(own)
-            ordered = {k: own[k] for k in names if k not in ITEM_PAGE_ONLY}
-            page_only = {k: own[k] for k in names if k in ITEM_PAGE_ONLY}
+            texts = {k: _text(v) for k, v in own.items() if type(v) is str}  # see _text
+            ordered = {k: texts.get(k, own[k]) for k in names if k not in ITEM_PAGE_ONLY}
+            page_only = {k: texts.get(k, own[k]) for k in names if k in ITEM_PAGE_ONLY}
             metadata = ordered.get("metadata")
             if type(metadata) is dict:
                 # Pelican's metadata holds most attributes again, as the same objects:
@@ -300,7 +309,7 @@ class Digester:
                     if _same(own.get(k, _NO_ATTRIBUTE), v):
                         same.append(k)
                     else:
-                        rest[k] = v
+                        rest[k] = _text(v)
                 ordered["metadata"] = _Metadata(tuple(same), rest)
             listed = _hash(type(content).__qualname__.encode() + self._bytes(ordered, 0))
             listed_pointed = len(pointed)
@@ -483,6 +492,20 @@ class _Known:
         # `pointed` (the first ones) those others name (by default: all of it).
         self.listed = digest if listed is None else listed
         self.listed_pointed = len(pointed) if listed_pointed is None else listed_pointed
+
+
+def _text(value):
+    """Return `value`, or its UTF-8 bytes in a stand-in if it is non-ASCII text.
+
+    Pickling a str makes CPython keep its UTF-8 form inside the str for as long as the
+    str lives (PyUnicode_AsUTF8AndSize): a Chinese body would hold 1.5 times its own
+    size again, in every process that digests it, and a forked copy would copy the
+    pages of every str it digests. Encoding it here makes bytes that are freed with
+    the digest. Any other value (ASCII text, a str subclass) is pickled as it is.
+    """
+    if type(value) is str and not value.isascii():
+        return _Digested("text", value.encode("utf-8", "surrogatepass"))
+    return value
 
 
 def _shallow_copy(attributes: dict) -> dict:
