@@ -197,14 +197,20 @@ class ParseCache:
                 _LATER(_write, self.file, stored)
             else:
                 _write(self.file, stored)
+            del stored  # released below: nothing may hold the entries then
         if _LATER is None:
             self.release()
 
     def release(self) -> None:
-        """Let go of what this process holds of the cache (a build that will not build again)."""
+        """Let go of what this process holds of the cache (a build that will not build again).
+
+        The entries are dropped here, not when this object goes: the heap is trimmed
+        right after, and what is still held then stays in the process.
+        """
         if _WARM.get(self.file) is self._warm:
             del _WARM[self.file]
-        self.entries, self._decoded = {}, {}
+        self._warm = _Warm(self.fingerprint, {})
+        self.entries, self._decoded = self._warm.entries, self._warm.decoded
         _give_back()
 
 
