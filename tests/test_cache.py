@@ -264,14 +264,14 @@ def test_a_build_on_its_own_holds_no_encoded_record_when_it_trims_the_heap(tmp_p
     get, put = cache.ParseCache.get, cache.ParseCache.put
 
     def getting(self, *args):
-        data = get(self, *args)
-        if data is not None:
-            encoded.add((id(data), len(data)))
-        return data
+        entry = get(self, *args)
+        if entry is not None:
+            encoded.add((id(entry[3]), len(entry[3])))
+        return entry
 
     def putting(self, path, stat, bodies, data):
         encoded.add((id(data), len(data)))
-        put(self, path, stat, bodies, data)
+        return put(self, path, stat, bodies, data)
 
     def trimming():
         alive = {(id(r), len(r)) for o in gc.get_objects() for r in gc.get_referents(o)
@@ -288,6 +288,61 @@ def test_a_build_on_its_own_holds_no_encoded_record_when_it_trims_the_heap(tmp_p
     save_again(content / "pages/about.md")
     build_corpus(settings)  # one read afresh, then written with the others
     assert len(encoded) > 100 and held_at_trim == [0, 0, 0]
+
+
+def test_a_preview_session_keeps_the_records_not_their_bytes(tmp_path):
+    # A long-lived process held every encoded record (~120 MB at 20,000 items) only to
+    # write the file again; it now takes the unchanged ones from the file when it does.
+    from content_model import cache
+
+    content = copy_sample(tmp_path / "content")
+    settings = settings_for(content, tmp_path / "out", CACHE_PATH=str(tmp_path / "cache"))
+    fresh = lambda: build_corpus({**settings, "CONTENT_MODEL": {"CACHE": False}}).records  # noqa: E731
+    build_corpus(settings)  # a build on its own writes the file
+    (file,) = (tmp_path / "cache").glob("content_model-*.pickle")
+    later = []
+    cache.write_later(lambda function, *args, **kwargs: later.append((function, args, kwargs)))
+
+    def settle():
+        while later:
+            function, args, kwargs = later.pop(0)
+            function(*args, **kwargs)
+
+    def held_bytes():
+        return {path for path, entry in cache._WARM[file].entries.items() if entry[3] is not None}
+
+    try:
+        first = build_corpus(settings)
+        assert len(cache._WARM[file].entries) > 40 and held_bytes() == set() and later == []
+        assert build_corpus(settings).records["pages/about.md"] is first.records["pages/about.md"]
+        retitle(content)
+        edited = "news/2025/2025-05-15-river-inspection.md"
+        second = build_corpus(settings)
+        assert held_bytes() == {edited} and len(later) == 1  # written while it waits
+        settle()
+        assert held_bytes() == set()
+        assert cache._entries_in(file, cache._WARM[file].fingerprint)[edited][3] is not None
+        del cache._WARM[file]  # a new process reads the merged file: as read afresh
+        assert build_corpus(settings).records == second.records == fresh()
+        # Another process rewrote the file: what it no longer holds as this process
+        # knew it is left out, and read again, never taken from another's entry.
+        build_corpus(settings)
+        save_again(content / "pages/about.md")
+        file.unlink()
+        retag(content)
+        build_corpus(settings)
+        settle()
+        assert set(cache._entries_in(file, cache._WARM[file].fingerprint)) == {
+            edited,
+            "pages/about.md",
+        }
+        assert build_corpus(settings).records == fresh()
+        settle()
+        cache._WARM[file].decoded.pop(edited)  # an entry without bytes or record: read
+        assert build_corpus(settings).records == fresh()
+    finally:
+        cache.write_later(None)
+        cache._WARM.pop(file, None)
 
 
 def retitle(content):

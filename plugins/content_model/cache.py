@@ -18,6 +18,7 @@ import logging
 import os
 import pickle
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -102,17 +103,37 @@ def _site_entry(setting: str, slug: str):
 # What this process already loaded and decoded, by cache file: a long-lived process
 # (invoke serve rebuilding after every save) neither loads the file again nor decodes
 # an unchanged file again; it hands out the very records of its last run. A build
-# on its own (no `write_later`) lets go of it once the file is written: ~126 MB of
+# on its own (no `write_later`) lets go of it once the file is written: ~120 MB of
 # encoded records at 20,000 items, otherwise in every process the build forks later.
+# A long-lived process keeps the records, not their bytes: an entry whose bytes are in
+# the file as last loaded or written holds None instead (`drop_bytes`); writing the
+# file again takes them from the file (`_write_merged`).
 _WARM: dict[Path, _Warm] = {}
 
 
 @dataclass
 class _Warm:
     fingerprint: str
-    entries: dict[str, tuple]
-    decoded: dict[str, tuple[bytes, object]] = field(default_factory=dict)
+    entries: dict[str, tuple]  # path -> (size, mtime, bodies, bytes or None: in the file)
+    decoded: dict[str, tuple[tuple, object]] = field(default_factory=dict)  # by entry
     site: object = None  # the registries decoded records point at
+    on_disk: set[str] = field(default_factory=set)  # paths whose entry the file holds
+
+    def drop_bytes(self) -> None:
+        """Hold None for each entry whose bytes the file holds and whose record is decoded.
+
+        What a long-lived process keeps of the cache is then its records (the encoded
+        ones were ~120 MB at 20,000 items, in this process and in every copy it forks).
+        """
+        dropped = False
+        for path in self.on_disk:
+            entry, known = self.entries.get(path), self.decoded.get(path)
+            if entry is not None and entry[3] is not None and known and known[0] is entry:
+                kept = self.entries[path] = (*entry[:3], None)
+                self.decoded[path] = (kept, known[1])
+                dropped = True
+        if dropped:
+            _give_back()
 
 
 class ParseCache:
@@ -128,6 +149,7 @@ class ParseCache:
         warm = _WARM.get(self.file)
         if warm is None or warm.fingerprint != self.fingerprint:
             warm = _WARM[self.file] = _Warm(self.fingerprint, self._load())
+            warm.on_disk = set(warm.entries)
         self.entries = warm.entries
         self._decoded = warm.decoded
         self._warm = warm
@@ -142,44 +164,40 @@ class ParseCache:
         return self._warm.site
 
     def _load(self) -> dict[str, tuple]:
-        try:
-            with open(self.file, "rb") as handle:
-                stored = pickle.load(handle)
-            if stored.get("fingerprint") == self.fingerprint:
-                return stored["entries"]
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError):
-            pass  # no cache, or one from another version: start afresh
-        return {}
+        return _entries_in(self.file, self.fingerprint)
 
-    def decode(self, path: str, data: bytes, codec: Codec):
-        """Return what `data` (from `get`) stands for: the same object as last run's."""
+    def decode(self, path: str, entry: tuple, codec: Codec):
+        """Return what `entry` (from `get`) stands for: the same object as last run's."""
         known = self._decoded.get(path)
-        if known is not None and known[0] is data:
+        if known is not None and known[0] is entry:
             return known[1]
-        result = codec.loads(data)
-        self._decoded[path] = (data, result)
+        result = codec.loads(entry[3])
+        self._decoded[path] = (entry, result)
         return result
 
-    def remember(self, path: str, data: bytes, result) -> None:
-        """Note that `data` (just `put`) decodes to `result`, for the next run."""
-        self._decoded[path] = (data, result)
+    def remember(self, path: str, entry: tuple, result) -> None:
+        """Note that `entry` (just `put`) decodes to `result`, for the next run."""
+        self._decoded[path] = (entry, result)
 
-    def get(self, path: str, stat: os.stat_result, bodies: bool) -> bytes | None:
-        """Return what reading the file gave last time, if the file is unchanged."""
+    def get(self, path: str, stat: os.stat_result, bodies: bool) -> tuple | None:
+        """Return the entry of what reading the file gave last time, if it is unchanged."""
         entry = self.entries.get(path)
         if (
             entry
             and entry[0] == stat.st_size
             and entry[1] == stat.st_mtime_ns
             and (entry[2] or not bodies)
+            and (entry[3] is not None or self._decoded.get(path, (None,))[0] is entry)
         ):
-            return entry[3]
+            return entry
         return None
 
-    def put(self, path: str, stat: os.stat_result, bodies: bool, data: bytes) -> None:
+    def put(self, path: str, stat: os.stat_result, bodies: bool, data: bytes) -> tuple:
         """Keep what reading an unchanged, problem-free file gave (Codec bytes)."""
-        self.entries[path] = (stat.st_size, stat.st_mtime_ns, bodies, data)
+        entry = self.entries[path] = (stat.st_size, stat.st_mtime_ns, bodies, data)
+        self._warm.on_disk.discard(path)
         self.changed = True
+        return entry
 
     def save(self, present: set[str]) -> None:
         """Write the cache (only files that still exist), atomically.
@@ -191,14 +209,13 @@ class ParseCache:
         for path in stale:
             del self.entries[path]
             self._decoded.pop(path, None)
-        if self.changed or stale:
-            stored = {"fingerprint": self.fingerprint, "entries": dict(self.entries)}
-            if _LATER is not None:
-                _LATER(_write, self.file, stored)
-            else:
-                _write(self.file, stored)
-            del stored  # released below: nothing may hold the entries then
-        if _LATER is None:
+        if _LATER is not None:  # a long-lived process: written while it waits
+            if self.changed or stale:
+                _LATER(_write_merged, self._warm, self.file, drop=True)
+            self._warm.drop_bytes()
+        else:
+            if self.changed or stale:
+                _write_merged(self._warm, self.file, drop=False)
             self.release()
 
     def release(self) -> None:
@@ -214,6 +231,45 @@ class ParseCache:
         _give_back()
 
 
+def _entries_in(file: Path, fingerprint: str) -> dict[str, tuple]:
+    """Return the entries of a cache file written under `fingerprint` ({}: none)."""
+    try:
+        with open(file, "rb") as handle:
+            stored = pickle.load(handle)
+        if stored.get("fingerprint") == fingerprint:
+            return stored["entries"]
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError, TypeError):
+        pass  # no cache, or one from another version: start afresh
+    return {}
+
+
+def _write_merged(warm: _Warm, file: Path, drop: bool) -> None:
+    """Write the entries of `warm`, taking those it holds as None from the file.
+
+    An entry the file no longer holds as it was (another process wrote the file since)
+    is left out, here and in `warm`: that file is read again next time, never given
+    another's record. `drop`: then let go of the bytes now in the file (`drop_bytes`).
+    """
+    entries = dict(warm.entries)
+    if any(entry[3] is None for entry in entries.values()):
+        on_disk = _entries_in(file, warm.fingerprint)
+        for path, entry in list(entries.items()):
+            if entry[3] is None:
+                found = on_disk.get(path)
+                if found is not None and found[:3] == entry[:3] and found[3] is not None:
+                    entries[path] = found
+                else:
+                    del entries[path]
+                    warm.entries.pop(path, None)
+                    warm.decoded.pop(path, None)
+        del on_disk
+    if _write(file, {"fingerprint": warm.fingerprint, "entries": entries}):
+        warm.on_disk = set(entries)
+    del entries  # before the bytes are dropped: nothing else may hold them then
+    if drop:
+        warm.drop_bytes()
+
+
 def _give_back() -> None:
     # glibc keeps freed small blocks in its heap; trimming hands whole free pages back.
     # Elsewhere (no malloc_trim) the memory is reused by the build, not returned.
@@ -221,11 +277,13 @@ def _give_back() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _write(file: Path, stored: dict) -> None:
-    try:
-        write_atomically(file, pickle.dumps(stored, protocol=5))
+def _write(file: Path, stored: dict) -> bool:
+    try:  # pickled into the file: ~120 MB at 20,000 items, never whole in memory
+        write_atomically(file, partial(pickle.dump, stored, protocol=5))
     except OSError as error:  # a read-only checkout still builds, only slower
         logger.debug("content cache not written: %s", error)
+        return False
+    return True
 
 
 # Who writes the cache file, when not at once: a long-lived process that is idle

@@ -252,8 +252,7 @@ class _Checker:
             recent = record is not None and "date" in record.meta and record.meta["date"] > soon
             if stat is not None and self.cache is not None and not problems and not recent:
                 data = encoded[index] if encoded else self.codec.dumps(result)
-                self.cache.put(path, stat, self.bodies, data)
-                self.cache.remember(path, data, result)
+                self.cache.remember(path, self.cache.put(path, stat, self.bodies, data), result)
         return results
 
     def read(self, root: str, path: str, kind: str) -> tuple[Record | None, list, list]:

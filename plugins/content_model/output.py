@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 # The files write_if_changed left alone because they held their bytes already: a
 # build that keeps the output folder in place counts them as made (fast_build.stale).
@@ -28,13 +30,19 @@ def write_if_changed(path: str, data: bytes) -> bool:
     return True
 
 
-def write_atomically(path, data: bytes) -> None:
+def write_atomically(path, data: bytes | Callable[[BinaryIO], None]) -> None:
     """Write bytes so that readers see the old file or the new one, never half of one.
 
-    Raises OSError (callers that only keep a cache carry on without it).
+    `data`: the bytes, or a function that writes them to the open file (a large file
+    is then never whole in memory). Raises OSError (callers that only keep a cache
+    carry on without it).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    partial.write_bytes(data)
+    with open(partial, "wb") as handle:
+        if callable(data):
+            data(handle)
+        else:
+            handle.write(data)
     os.replace(partial, path)
