@@ -117,7 +117,8 @@ class _Warm:
     entries: dict[str, tuple]  # path -> (size, mtime, bodies, bytes or None: in the file)
     decoded: dict[str, tuple[tuple, object]] = field(default_factory=dict)  # by entry
     site: object = None  # the registries decoded records point at
-    on_disk: set[str] = field(default_factory=set)  # paths whose entry the file holds
+    # Paths whose entry holds bytes the file holds too (those drop_bytes may let go of).
+    in_file: set[str] = field(default_factory=set)
 
     def drop_bytes(self) -> None:
         """Hold None for each entry whose bytes the file holds and whose record is decoded.
@@ -125,13 +126,18 @@ class _Warm:
         What a long-lived process keeps of the cache is then its records (the encoded
         ones were ~120 MB at 20,000 items, in this process and in every copy it forks).
         """
-        dropped = False
-        for path in self.on_disk:
+        undecoded, dropped = set(), False
+        for path in self.in_file:
             entry, known = self.entries.get(path), self.decoded.get(path)
-            if entry is not None and entry[3] is not None and known and known[0] is entry:
+            if entry is None or entry[3] is None:
+                continue
+            if known and known[0] is entry:
                 kept = self.entries[path] = (*entry[:3], None)
                 self.decoded[path] = (kept, known[1])
                 dropped = True
+            else:
+                undecoded.add(path)
+        self.in_file = undecoded
         if dropped:
             _give_back()
 
@@ -149,7 +155,7 @@ class ParseCache:
         warm = _WARM.get(self.file)
         if warm is None or warm.fingerprint != self.fingerprint:
             warm = _WARM[self.file] = _Warm(self.fingerprint, self._load())
-            warm.on_disk = set(warm.entries)
+            warm.in_file = set(warm.entries)
         self.entries = warm.entries
         self._decoded = warm.decoded
         self._warm = warm
@@ -195,7 +201,7 @@ class ParseCache:
     def put(self, path: str, stat: os.stat_result, bodies: bool, data: bytes) -> tuple:
         """Keep what reading an unchanged, problem-free file gave (Codec bytes)."""
         entry = self.entries[path] = (stat.st_size, stat.st_mtime_ns, bodies, data)
-        self._warm.on_disk.discard(path)
+        self._warm.in_file.discard(path)
         self.changed = True
         return entry
 
@@ -264,7 +270,7 @@ def _write_merged(warm: _Warm, file: Path, drop: bool) -> None:
                     warm.decoded.pop(path, None)
         del on_disk
     if _write(file, {"fingerprint": warm.fingerprint, "entries": entries}):
-        warm.on_disk = set(entries)
+        warm.in_file = set(entries)
     del entries  # before the bytes are dropped: nothing else may hold them then
     if drop:
         warm.drop_bytes()
