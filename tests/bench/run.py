@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import memory
 from .corpus import EDITS, apply_edit
 from .corpus import write as write_corpus
 
@@ -84,12 +85,13 @@ def run(
                 "--cache",
                 *flags,
             ]
-        result = subprocess.run(
-            [sys.executable, str(harness), *args], capture_output=True, text=True
-        )
+        result = memory.run([sys.executable, str(harness), *args])
         if result.returncode != 0:
             raise BenchError(f"{system} build failed:\n{result.stderr[-3000:]}")
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        measured = json.loads(result.stdout.strip().splitlines()[-1])
+        # The machine's view (memory.py): every process, shared pages counted once.
+        measured["tree_mb"] = result.peak_mb or measured["peak_mb"]
+        return measured
 
     def edit(kind):
         for system in ("ours", "vanilla"):
@@ -171,11 +173,11 @@ def run(
         f"{'measure':52} {'ours s':>8} {'ours MB':>8} {'vanilla s':>10} {'vanilla MB':>11} {'ratio':>6}"
     )
     for label, ours, theirs in rows:
-        print(_row(label, ours["total"], ours["peak_mb"], theirs and theirs["total"],
-                   theirs and theirs["peak_mb"]))  # fmt: skip
+        print(_row(label, ours["total"], ours["tree_mb"], theirs and theirs["total"],
+                   theirs and theirs["tree_mb"]))  # fmt: skip
     for label, ours, theirs, kind in loop_rows:
-        print(_row(label, ours["loop"][kind], ours["peak_mb"], theirs and theirs["loop"][kind],
-                   theirs and theirs["peak_mb"]))  # fmt: skip
+        print(_row(label, ours["loop"][kind], ours["tree_mb"], theirs and theirs["loop"][kind],
+                   theirs and theirs["tree_mb"]))  # fmt: skip
     print_tally()
     print("\nPhases of our cold build (s):")
     for phase, seconds in sorted(rows[0][1]["phases"].items(), key=lambda kv: -kv[1]):
@@ -185,11 +187,16 @@ def run(
         print(
             f"  search index peak memory (pagefind)      {rows[0][1]['children_peak_mb']:8.0f} MB"
         )
-    memory = rows[0][1].get("memory")
-    if memory:  # what "ours MB" of the cold build adds up
-        print(f"  memory: this process's peak {memory['main']:.0f} MB" + "".join(
+    print(
+        "  memory, ours MB: the PSS of every process summed, at its highest"
+        f" (sampled every {memory.SAMPLE} s): {rows[0][1]['tree_mb']:.0f} MB;"
+        f" each process's own peak added up: {rows[0][1]['peak_mb']:.0f} MB"
+    )
+    kept = rows[0][1].get("memory")
+    if kept:  # the processes of the cold build, each at its peak
+        print(f"  memory: this process's peak {kept['main']:.0f} MB" + "".join(
             f"; {name} copy {peak:.0f} MB resident at its peak, {own:.0f} MB of it its own at its end"
-            for name, (peak, own) in memory["copies"].items() if peak
+            for name, (peak, own) in kept["copies"].items() if peak
         ))  # fmt: skip
     if rows[0][2]:
         print("Phases of vanilla's cold build (s):")
