@@ -280,7 +280,7 @@ def test_a_build_on_its_own_holds_no_encoded_record_when_it_trims_the_heap(tmp_p
 
     monkeypatch.setattr(cache.ParseCache, "get", getting)
     monkeypatch.setattr(cache.ParseCache, "put", putting)
-    monkeypatch.setattr(cache, "_give_back", trimming)
+    monkeypatch.setattr(cache, "give_back", trimming)
     content = copy_sample(tmp_path / "content")
     settings = settings_for(content, tmp_path / "out", CACHE_PATH=str(tmp_path / "cache"))
     build_corpus(settings)  # read afresh, then written

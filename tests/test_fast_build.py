@@ -366,6 +366,43 @@ def test_items_pages_drawn_by_either_process_make_the_same_site(tmp_path, monkey
     assert by_pelican and told == (by_pelican if writers != "copy" else [])
 
 
+def test_each_process_hands_back_freed_memory_before_writing_items_pages(tmp_path, monkeypatch):
+    # Both processes writing items' pages at once is the build's peak: each first
+    # returns to the system what it freed (its copy of a page counts on its own).
+    from fast_build import parallel
+
+    events = tmp_path / "events"
+
+    def happened(what):
+        with open(events, "a", encoding="ascii") as handle:
+            handle.write(f"{os.getpid()} {what}\n")
+
+    drawn = parallel._drawn
+
+    def noting(queue):
+        mine = drawn(queue)
+
+        def noted(position):
+            if mine(position):
+                happened("item")
+                return True
+            return False
+
+        return noted
+
+    monkeypatch.setattr(parallel, "RUN", 3)
+    monkeypatch.setattr(parallel, "give_back", lambda: happened("give_back"))
+    monkeypatch.setattr(parallel, "_drawn", noting)
+    build(SAMPLE, tmp_path / "out", FAST_BUILD={"PARALLEL": True})
+    by_process = {}
+    for line in events.read_text(encoding="ascii").splitlines():
+        pid, what = line.split()
+        by_process.setdefault(pid, []).append(what)
+    assert len(by_process) == 2 and str(os.getpid()) in by_process
+    writing = [whats for whats in by_process.values() if "item" in whats]
+    assert writing and all(whats[0] == "give_back" for whats in writing)
+
+
 def test_work_started_ahead_comes_back_in_order_or_says_why_not(monkeypatch):
     from types import SimpleNamespace
 

@@ -9,9 +9,7 @@ matter of the clock, not of the file).
 
 from __future__ import annotations
 
-import contextlib
 import copyreg
-import ctypes
 import hashlib
 import io
 import logging
@@ -23,6 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .config import Entry
+from .memory import give_back
 from .output import write_atomically
 
 logger = logging.getLogger(__name__)
@@ -139,7 +138,7 @@ class _Warm:
                 undecoded.add(path)
         self.in_file = undecoded
         if dropped:
-            _give_back()
+            give_back()
 
 
 class ParseCache:
@@ -234,7 +233,7 @@ class ParseCache:
             del _WARM[self.file]
         self._warm = _Warm(self.fingerprint, {})
         self.entries, self._decoded = self._warm.entries, self._warm.decoded
-        _give_back()
+        give_back()
 
 
 def _entries_in(file: Path, fingerprint: str) -> dict[str, tuple]:
@@ -274,13 +273,6 @@ def _write_merged(warm: _Warm, file: Path, drop: bool) -> None:
     del entries  # before the bytes are dropped: nothing else may hold them then
     if drop:
         warm.drop_bytes()
-
-
-def _give_back() -> None:
-    # glibc keeps freed small blocks in its heap; trimming hands whole free pages back.
-    # Elsewhere (no malloc_trim) the memory is reused by the build, not returned.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _write(file: Path, stored: dict) -> bool:

@@ -41,6 +41,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator
 
 from content_model.content_model import CONTEXT_KEY
+from content_model.memory import give_back
 
 from . import incremental, item_pages
 
@@ -171,6 +172,9 @@ def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
     and template are worked out only by the process that drew it (with Pelican's
     own loop, both processes worked them out for every item).
     """
+    # Both processes writing items' pages at once is a build's peak of memory: each
+    # first hands back what it freed so far (list pages, feeds), its own copy once written.
+    give_back()
     mine = _drawn(queue)
     relative_urls = articles.settings["RELATIVE_URLS"]
     context = articles.context
