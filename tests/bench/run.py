@@ -89,7 +89,7 @@ def run(
         if result.returncode != 0:
             raise BenchError(f"{system} build failed:\n{result.stderr[-3000:]}")
         measured = json.loads(result.stdout.strip().splitlines()[-1])
-        # The machine's view (memory.py): every process, shared pages counted once.
+        # The machine's view (memory.py): every process, each shared page once.
         measured["tree_mb"] = result.peak_mb or measured["peak_mb"]
         return measured
 
@@ -188,8 +188,9 @@ def run(
             f"  search index peak memory (pagefind)      {rows[0][1]['children_peak_mb']:8.0f} MB"
         )
     print(
-        "  memory, ours MB: the PSS of every process summed, at its highest"
-        f" (sampled every {memory.SAMPLE} s): {rows[0][1]['tree_mb']:.0f} MB;"
+        "  memory, ours MB: the machine's anonymous memory above the build's start,"
+        f" at its highest (every page once, sampled every {memory.SAMPLE} s):"
+        f" {rows[0][1]['tree_mb']:.0f} MB;"
         f" each process's own peak added up: {rows[0][1]['peak_mb']:.0f} MB"
     )
     kept = rows[0][1].get("memory")
