@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -44,6 +45,12 @@ def test_invoke_bench_runs_every_measure_against_vanilla(tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
+    # Each system's caches are kept in the bench's folder (emptied when it starts), none
+    # in the project's: a later bench's cold build starts from nothing.
+    assert list((tmp_path / "bench" / "out-ours-cache").glob("content_model-*.pickle"))
+    assert list((tmp_path / "bench" / "out-vanilla-cache").iterdir())
+    named = hashlib.sha256(str(tmp_path / "bench" / "ours").encode()).hexdigest()[:12]
+    assert not (ROOT / "cache" / f"content_model-{named}.pickle").exists()
     out = result.stdout
     for measure in ("cold full build", "rebuild, nothing changed",
                     "rebuild, one file saved again unchanged", "rebuild, one body edited",

@@ -71,13 +71,11 @@ def main(argv: list[str]) -> dict:
         return found
 
     pelican.Pelican._get_generator_classes = classes
-    override = {"PATH": content, "OUTPUT_PATH": output}
+    # Caches beside the output, in the bench's folder (emptied when a bench starts): its
+    # cold build is cold, whatever an earlier bench of the same folder left.
+    override = {"PATH": content, "OUTPUT_PATH": output, "CACHE_PATH": f"{output}-cache"}
     if "--cache" in argv:
-        override.update(
-            CACHE_CONTENT=True,
-            LOAD_CONTENT_CACHE=True,
-            CACHE_PATH=str(Path(output).parent / "cache"),
-        )
+        override.update(CACHE_CONTENT=True, LOAD_CONTENT_CACHE=True)
     settings = read_settings(settings_file, override=override)
     if "content_model" in (settings.get("PLUGINS") or []):
         # Only for our build: importing the plugin registers its reader with Pelican.
