@@ -93,9 +93,10 @@ os.waitpid(child, 0)
 """
 
 
-def test_the_benchmark_counts_a_page_two_processes_share_once(tmp_path):
+def test_the_benchmark_counts_a_page_two_processes_share_once():
     # What the machine gives a forked build: a page shared by the copy counts once,
-    # a page the copy wrote to twice (each process's peak added up counts both twice).
+    # a page the copy wrote to twice (adding each process's peak counts
+    # 240 MB in both cases).
     shared, written = (memory.run([sys.executable, "-c", HOLD, how]) for how in ("share", "write"))
     assert shared.returncode == 0 == written.returncode, shared.stderr + written.stderr
     assert 120 < shared.peak_mb < 180
