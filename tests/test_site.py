@@ -8,6 +8,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from pelican import signals
 from pelican.contents import Article
 from pelican.utils import slugify
 
@@ -157,6 +158,35 @@ def test_equal_pinyin_tags_and_authors_keep_their_own_pages(content, tmp_path):
     assert pages == {"会议": ["甲"], "回忆": ["乙"], "张三": ["甲"], "章三": ["乙"]}
     item = soup(next(site.glob("news/2025/03/*.html")))
     assert item.select_one(".item-tags a")["href"].startswith("/tag/")
+
+
+def test_items_share_one_object_per_tag_column_and_author(content, tmp_path):
+    # Pelican makes these objects item by item (~70,000 at 20,000 items); one per
+    # name keeps a large build's memory down. Names of equal pinyin stay apart.
+    uids = (UID_A, UID_B, "33333333-3333-4333-8333-333333333333")
+    people = (("张三", "会议"), ("张三", "会议"), ("章三", "回忆"))
+    for n, (uid, (author, tag)) in enumerate(zip(uids, people, strict=True)):
+        write_item(
+            content / "news/2025",
+            f"{n}.md",
+            f"标题：第{n}条\n日期：2025-03-0{n + 1}\n栏目：监督\n单位：区人大常委会办公室\n"
+            f"作者：{author}\n标签：{tag}\n编号：{uid}",
+        )
+    seen = []
+
+    def keep(generator):
+        seen.extend(generator.articles)
+
+    signals.article_generator_finalized.connect(keep)
+    try:
+        build(content, tmp_path / "out")
+    finally:
+        signals.article_generator_finalized.disconnect(keep)
+    a, b, c = sorted(seen, key=lambda article: article.title)
+    assert a.tags[0] is b.tags[0] and a.author is b.author
+    assert a.category is b.category is c.category and a.category.slug == "oversight"
+    assert a.tags[0] is not c.tags[0] and a.tags[0].slug != c.tags[0].slug
+    assert a.author is not c.author and a.author.slug != c.author.slug
 
 
 DANGEROUS_BODY = """第一段正文，介绍会议情况。
