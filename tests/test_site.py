@@ -161,7 +161,7 @@ def test_equal_pinyin_tags_and_authors_keep_their_own_pages(content, tmp_path):
 
 
 def test_items_share_one_object_per_tag_column_and_author(content, tmp_path):
-    # Pelican makes these objects item by item (~70,000 at 20,000 items); one per
+    # Pelican makes these objects item by item (~100,000 at 20,000 items); one per
     # name keeps a large build's memory down. Names of equal pinyin stay apart.
     uids = (UID_A, UID_B, "33333333-3333-4333-8333-333333333333")
     people = (("张三", "会议"), ("张三", "会议"), ("章三", "回忆"))

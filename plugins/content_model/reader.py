@@ -21,7 +21,7 @@ class NewsReader(BaseReader):
         super().__init__(settings)
         # One tag, column or author object per name for the run's items (a reader
         # serves one generator of one run): Pelican makes one per item otherwise,
-        # ~70,000 at 20,000 items, each with its own attributes.
+        # ~100,000 at 20,000 items, each with its own attributes.
         self._wrappers: dict[tuple[type, str], URLWrapper] = {}
 
     def read(self, source_path):
