@@ -462,6 +462,28 @@ def test_what_is_worked_out_ahead_makes_the_same_site(tmp_path, monkeypatch, cop
     assert site_bytes(one) == site_bytes(two)
 
 
+def test_a_copy_left_by_a_failed_build_is_stopped_and_its_files_deleted_at_exit(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time; sys.path[:0] = ['plugins']\n"
+        "from fast_build import parallel\n"
+        "copy = parallel._Copy([lambda: time.sleep(60)])\n"
+        "print(copy.pid)\n"
+        "raise SystemExit('the build failed')\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)}, timeout=50,
+    )  # fmt: skip
+    assert done.returncode == 1 and "the build failed" in done.stderr
+    assert time.monotonic() - started < 30  # stopped, not waited for
+    assert not os.path.exists(f"/proc/{int(done.stdout)}")
+    assert list(tmp_path.iterdir()) == []  # its result file deleted
+
+
 def test_two_processes_drawing_from_the_queue_write_each_page_once():
     import os
     import pickle

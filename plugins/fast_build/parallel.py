@@ -24,11 +24,13 @@ counts and exports, the items' links).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import pickle
 import re
 import resource
+import signal
 import struct
 import tempfile
 import threading
@@ -322,6 +324,7 @@ class _Copy:
             finally:
                 os._exit(code)
         os.close(write)
+        _UNREAPED.add(self)
         self.results = len(functions)
         self.told = 0  # results the copy said are there
         self.waiting = set(range(len(functions)))  # results not taken yet
@@ -342,6 +345,11 @@ class _Copy:
             self.reap()
         return payload
 
+    def running(self) -> bool:
+        """Whether the copy is still at work (asked without reaping it)."""
+        flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+        return bool(self.pid) and os.waitid(os.P_PID, self.pid, flags) is None
+
     def _close(self) -> None:
         if self.read is not None:
             os.close(self.read)
@@ -356,6 +364,25 @@ class _Copy:
         for path in self.paths:
             if os.path.exists(path):
                 os.unlink(path)
+        _UNREAPED.discard(self)
+
+    def stop(self) -> None:
+        """End the copy now, whatever it is doing; delete what it left."""
+        if self.running():
+            os.kill(self.pid, signal.SIGTERM)
+        self.reap()
+
+
+# Copies not reaped yet. A build that fails before it takes a copy's results (an error
+# in this process) leaves the copy to the next build in this process or, if none comes,
+# to the process's end: there the copy is stopped and its files deleted.
+_UNREAPED: set[_Copy] = set()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for copy in list(_UNREAPED):
+        copy.stop()
 
 
 def _own_mb() -> float:
