@@ -462,6 +462,50 @@ def test_what_is_worked_out_ahead_makes_the_same_site(tmp_path, monkeypatch, cop
     assert site_bytes(one) == site_bytes(two)
 
 
+def test_the_items_writer_waits_for_the_copy_working_ahead_to_end(tmp_path, monkeypatch):
+    # Three processes at once would each hold their own copy of the pages they write.
+    from fast_build import parallel
+
+    from tally import tally
+
+    monkeypatch.setattr(parallel, "AHEAD_FROM", 0)
+    slow = tally.lay_out
+    monkeypatch.setattr(tally, "lay_out", lambda articles: (time.sleep(1.5), slow(articles))[1])
+    monkeypatch.setattr(tally, "_COUNTED", {})
+    fork, ahead_running = parallel._fork, []
+
+    def noting(*args):
+        ahead_running.append(parallel._AHEAD[0].running())
+        fork(*args)
+
+    monkeypatch.setattr(parallel, "_fork", noting)
+    one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
+    monkeypatch.setattr(tally, "_COUNTED", {})
+    two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
+    assert ahead_running == [False]  # forked once, with the copy ahead gone
+    assert parallel.last_ahead_peak_mb > 0 and parallel.last_child_peak_mb > 0
+    assert site_bytes(one) == site_bytes(two)
+
+
+def test_a_held_back_writer_is_forked_at_the_first_point_after_the_copy_ahead_ends(
+    monkeypatch,
+):
+    from fast_build import parallel
+
+    forked = []
+    monkeypatch.setattr(parallel, "_AHEAD", (parallel._Copy([lambda: time.sleep(0.5)]), ["x"]))
+    monkeypatch.setattr(parallel, "_PENDING", lambda: forked.append(1))
+    parallel.fork_point()
+    assert forked == [] and parallel._PENDING is not None  # the copy is still at work
+    while parallel._AHEAD[0].running():
+        time.sleep(0.05)
+    parallel.fork_point()
+    assert forked == [1] and parallel._PENDING is None
+    parallel.fork_point()
+    assert forked == [1]  # forked once
+    parallel._AHEAD[0].reap()
+
+
 def test_a_copy_left_by_a_failed_build_is_stopped_and_its_files_deleted_at_exit(tmp_path):
     import subprocess
     import sys

@@ -6,6 +6,7 @@ import dataclasses
 import os
 
 from fast_build.incremental import carry_over, digest, made
+from fast_build.parallel import fork_point
 from fast_build.session import links_elsewhere
 from pelican import signals
 from pelican.generators import Generator
@@ -142,6 +143,7 @@ class FeedsGenerator(Generator):
                         (path, key, feed, items, fmt, archive, older, newer)
                     )
         for documents in todo.values():
+            fork_point()  # a few seconds at 20,000 items: the items' writer may start
             entries = Entries()  # kept for one month's documents at a time
             for path, key, feed, items, fmt, archive, older, newer in documents:
                 data = render(feed, items, fmt, publisher=self.publisher, domain=self.domain,
