@@ -462,27 +462,41 @@ def test_what_is_worked_out_ahead_makes_the_same_site(tmp_path, monkeypatch, cop
     assert site_bytes(one) == site_bytes(two)
 
 
-def test_the_items_writer_waits_for_the_copy_working_ahead_to_end(tmp_path, monkeypatch):
-    # Three processes at once would each hold their own copy of the pages they write.
+@pytest.mark.parametrize("longer", ["this process", "the copy ahead"])
+def test_the_items_writer_is_held_back_while_the_copy_ahead_works(tmp_path, monkeypatch, longer):
+    # Three processes at once would each hold their own copy of the pages they write;
+    # but this process, come to wait for the copy's results, forks the writer first.
+    import traceback
+
     from fast_build import parallel
 
+    from feeds.feeds import FeedsGenerator
     from tally import tally
 
+    ahead, here = (1, 5) if longer == "this process" else (5, 0)
     monkeypatch.setattr(parallel, "AHEAD_FROM", 0)
     slow = tally.lay_out
-    monkeypatch.setattr(tally, "lay_out", lambda articles: (time.sleep(1.5), slow(articles))[1])
+    monkeypatch.setattr(tally, "lay_out", lambda articles: (time.sleep(ahead), slow(articles))[1])
+    feeds = FeedsGenerator.generate_output
+    monkeypatch.setattr(
+        FeedsGenerator, "generate_output", lambda g, w: (time.sleep(here), feeds(g, w))[1]
+    )
     monkeypatch.setattr(tally, "_COUNTED", {})
-    fork, ahead_running = parallel._fork, []
+    fork, forks = parallel._fork, []
 
     def noting(*args):
-        ahead_running.append(parallel._AHEAD[0].running())
+        waits = any(f.name == "ahead_result" for f in traceback.extract_stack())
+        forks.append((parallel._AHEAD[0].running(), waits))
         fork(*args)
 
     monkeypatch.setattr(parallel, "_fork", noting)
     one = build(SAMPLE, tmp_path / "one", FAST_BUILD={"PARALLEL": False})
     monkeypatch.setattr(tally, "_COUNTED", {})
     two = build(SAMPLE, tmp_path / "two", FAST_BUILD={"PARALLEL": True})
-    assert ahead_running == [False]  # forked once, with the copy ahead gone
+    if longer == "this process":
+        assert forks == [(False, False)]  # once, the copy ahead gone, while writing feeds
+    else:
+        assert forks == [(True, True)]  # once, before waiting for the copy ahead
     assert parallel.last_ahead_peak_mb > 0 and parallel.last_child_peak_mb > 0
     assert site_bytes(one) == site_bytes(two)
 
