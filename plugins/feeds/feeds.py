@@ -143,7 +143,7 @@ class FeedsGenerator(Generator):
                         (path, key, feed, items, fmt, archive, older, newer)
                     )
         for documents in todo.values():
-            fork_point()  # a few seconds at 20,000 items: the items' writer may start
+            fork_point()  # the feeds take seconds: the held-back items' writer may start
             entries = Entries()  # kept for one month's documents at a time
             for path, key, feed, items, fmt, archive, older, newer in documents:
                 data = render(feed, items, fmt, publisher=self.publisher, domain=self.domain,
