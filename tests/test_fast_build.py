@@ -366,6 +366,53 @@ def test_items_pages_drawn_by_either_process_make_the_same_site(tmp_path, monkey
     assert by_pelican and told == (by_pelican if writers != "copy" else [])
 
 
+def test_a_build_on_its_own_reads_items_bodies_from_disk_and_makes_the_same_site(
+    tmp_path, monkeypatch
+):
+    # Bodies were ~70 MB of every process's heap at 20,000 items: a build on its own
+    # keeps them in a file once checked, and reads each when a page or a feed needs it.
+    from fast_build import session
+    from pelican.contents import Article, Content
+
+    from content_model import bodies
+    from content_model import content_model as plugin
+
+    content = copy_sample(tmp_path / "content")
+    # Its body links another item: the link is resolved in its page and its feed entry.
+    write_item(content / "news/2025", "links.md",
+               "标题：链接\n日期：2025-12-30\n栏目：监督\n编号：11111111-1111-4111-8111-111111111111",
+               "见[开幕]({filename}/news/2025/2025-01-14-fourth-session-opens.md)。")  # fmt: skip
+    made = []
+
+    def note(generator):
+        made.append(list(generator.articles))
+
+    signals.article_generator_finalized.connect(note)
+    try:
+        on_disk = site_bytes(build(content, tmp_path / "disk"))
+        articles = made[-1]
+        assert {type(a) for a in articles} == {bodies.StoredArticle}
+        assert not any("_content" in vars(a) for a in articles)
+        linking = next(a for a in articles if a.title == "链接")
+        assert "{filename}" in linking._content and "{filename}" not in linking.content
+        memo = Content.__dict__["get_content"].cache  # Pelican's: holds what it returned
+        assert not any(isinstance(key[0], bodies.StoredArticle) for key in memo)
+        # A preview session hands its articles to its next run: its bodies stay.
+        monkeypatch.setattr(session, "_SESSION", None)
+        build(content, tmp_path / "preview", FAST_BUILD={"PREVIEW": True})
+        session.settle()
+        gc.unfreeze()  # settle froze this test process's heap
+        assert {type(a) for a in made[-1]} == {Article}
+        monkeypatch.setattr(plugin, "spill", lambda records: None)  # kept in memory
+        in_memory = site_bytes(build(content, tmp_path / "memory"))
+        assert {type(a) for a in made[-1]} == {Article}
+    finally:
+        signals.article_generator_finalized.disconnect(note)
+    assert on_disk == in_memory
+    feed = next(v for k, v in on_disk.items() if k.endswith("all.atom.xml")).decode()
+    assert "{filename}" not in feed and linking.url in feed
+
+
 def test_each_process_hands_back_freed_memory_before_writing_items_pages(tmp_path, monkeypatch):
     # Both processes writing items' pages at once is the build's peak: each first
     # returns to the system what it freed (its copy of a page counts on its own).

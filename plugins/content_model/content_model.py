@@ -9,6 +9,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.log import FatalLogger
 
+from .bodies import adopt, kept_in_memory, spill
 from .corpus import build_corpus
 from .editing import shown_folder
 from .problems import ContentRefused, Problem, format_report
@@ -68,6 +69,8 @@ def check_content(generator) -> None:
         if corpus.problems:
             _refuse(corpus.problems, settings)
         _tell(corpus, settings)
+        if not kept_in_memory():  # a build on its own; a preview session's records stay
+            spill(corpus.records.values())
         generator.context[CONTEXT_KEY] = corpus
     # Pelican lists the files it will read by its own rules; any it would read that
     # the check did not cover is refused rather than published unchecked.
@@ -98,3 +101,4 @@ def register() -> None:
     signals.initialized.connect(make_errors_fatal)
     signals.readers_init.connect(use_news_reader)
     signals.generator_init.connect(check_content)
+    signals.content_object_init.connect(adopt)

@@ -7,6 +7,7 @@ import os
 from pelican.readers import BaseReader
 from pelican.urlwrappers import Author, Category, Tag, URLWrapper
 
+from .bodies import hand_over
 from .corpus import Corpus, Record, name_slug
 
 
@@ -32,7 +33,7 @@ class NewsReader(BaseReader):
             # this is a programming error, and Pelican makes it fail the build.
             raise LookupError(f"{relative} was not checked before reading")
         record = self.corpus.records[relative]
-        return record.html, to_metadata(record, self.settings, self._wrappers)
+        return hand_over(record.html), to_metadata(record, self.settings, self._wrappers)
 
 
 def to_metadata(record: Record, settings: dict, wrappers: dict) -> dict:

@@ -30,6 +30,8 @@ from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 
+from content_model import bodies
+
 
 class Unkeyable(Exception):
     """A value whose digest cannot be trusted to change with what it shows."""
@@ -291,6 +293,9 @@ class Digester:
         own = vars(content).copy()
         for name in _SHARED_ATTRIBUTES:
             own.pop(name, None)
+        body = own.pop("_body", None)
+        if body is not None:  # on disk (content_model.bodies): keyed as one in memory is
+            own["_content"] = body
         if known is not None and known.attributes == own:
             return known
         self._pointed.append(pointed := [])
@@ -298,6 +303,8 @@ class Digester:
             # Bytes never depend on set order; those only an item's page reads, apart.
             names = sorted(own)
             texts = {k: _text(v) for k, v in own.items() if type(v) is str}  # see _text
+            if type(own.get("_content")) is str:  # named as its Body on disk would be
+                texts["_content"] = bodies.named(own["_content"])
             ordered = {k: texts.get(k, own[k]) for k in names if k not in ITEM_PAGE_ONLY}
             page_only = {k: texts.get(k, own[k]) for k in names if k in ITEM_PAGE_ONLY}
             metadata = ordered.get("metadata")
@@ -311,7 +318,8 @@ class Digester:
                     else:
                         rest[k] = _text(v)
                 ordered["metadata"] = _Metadata(tuple(same), rest)
-            listed = _hash(type(content).__qualname__.encode() + self._bytes(ordered, 0))
+            kind = getattr(type(content), "keyed_as", type(content))  # see bodies.StoredArticle
+            listed = _hash(kind.__qualname__.encode() + self._bytes(ordered, 0))
             listed_pointed = len(pointed)
             digest = _hash(listed + self._bytes(page_only, 0)) if page_only else listed
         finally:

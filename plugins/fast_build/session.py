@@ -30,6 +30,7 @@ from jinja2 import BytecodeCache
 from pelican.contents import Content
 from pelican.log import LimitFilter
 
+from content_model import bodies
 from content_model import cache as parse_cache
 from content_model.content_model import CONTEXT_KEY
 
@@ -71,6 +72,7 @@ def begin(pelican) -> None:
     _DEFER = config["ENABLED"] and config["PREVIEW"]
     # The editor does not wait for the parse cache to be written: settle writes it.
     parse_cache.write_later(later if _DEFER else None)
+    bodies.keep_in_memory(_DEFER)  # handed to the next run with the records
     if not config["ENABLED"]:
         return  # a build without the plugin leaves the session for the next one
     try:
@@ -269,6 +271,9 @@ _INTRASITE = re.compile(r"\{(?:filename|static|attach|category|tag|author|index)
 
 def links_elsewhere(article: Content) -> bool:
     """Return whether the body links to other contents (its HTML depends on theirs)."""
+    body = vars(article).get("_body")
+    if body is not None:  # on disk: kept on the body, not by its text (_links_in's cache)
+        return body.finds(_INTRASITE)
     return _links_in(getattr(article, "_content", "") or "")
 
 

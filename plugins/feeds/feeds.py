@@ -11,6 +11,7 @@ from fast_build.session import links_elsewhere
 from pelican import signals
 from pelican.generators import Generator
 
+from content_model.bodies import content_for, held, named
 from content_model.config import get_site, site_origin
 from content_model.output import write_if_changed
 
@@ -33,7 +34,7 @@ def _item(article, domain: str, group_slugs: dict[str, str]) -> FeedItem:
         column=column.name,
         published=article.date,
         updated=getattr(article, "modified", None) or article.date,
-        content=article.get_content(domain),
+        content=content_for(article, domain),  # a body on disk is read when written
         summary=article.summary,
         columns_key=f"column/{column.slug}",
         group_key=f"group/{group_slugs[column.name]}",
@@ -57,12 +58,12 @@ def _items(articles: list, domain: str, group_slugs: dict[str, str]) -> list[Fee
             known is None
             or known[0] is not article
             or known[1] is not article.metadata
-            or known[2] is not article._content
+            or known[2] is not held(article)
             or known[3] != (domain, group_slugs)
             or links_elsewhere(article)
         ):
             item = _item(article, domain, group_slugs)
-            known = (article, article.metadata, article._content, (domain, group_slugs), item)
+            known = (article, article.metadata, held(article), (domain, group_slugs), item)
         made_now[id(article)] = known
         items.append(known[4])
     _MADE = made_now
@@ -79,7 +80,13 @@ def _digests(feeds: list[Feed]) -> dict[int, bytes]:
                 continue
             known = _DIGESTS.get(id(item))
             if known is None or known[0] is not item:
-                known = (item, digest(item))
+                # A body in memory is named as on disk (a preview's keys serve a build's).
+                keyed = (
+                    item
+                    if not isinstance(item.content, str)
+                    else dataclasses.replace(item, content=named(item.content))
+                )
+                known = (item, digest(keyed))
             found[id(item)] = known
     _DIGESTS = {k: v for k, v in found.items() if v[1]}  # b"": no incremental build
     return {k: v[1] for k, v in found.items()}

@@ -49,7 +49,7 @@ class FeedItem:
     column: str
     published: datetime
     updated: datetime
-    content: str  # HTML with absolute links
+    content: Any  # HTML, or the Body (content_model.bodies) it is read from
     summary: str
     columns_key: str  # "column/<slug>"
     group_key: str  # "group/<slug>"

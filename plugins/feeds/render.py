@@ -16,6 +16,8 @@ from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
+from content_model.bodies import text
+
 from .history import FeedHistory
 from .plan import Archive, Feed, FeedItem
 
@@ -97,7 +99,7 @@ class Entries:
     def _content(self, item: FeedItem) -> str:
         content = self._contents.get(id(item))
         if content is None:
-            content = self._contents[id(item)] = absolute_links(item.content, item.url)
+            content = self._contents[id(item)] = absolute_links(text(item.content), item.url)
         return content
 
     def _write(self, items: list[FeedItem], fmt: str) -> list[bytes] | None:
@@ -197,5 +199,5 @@ def render(
         if head.endswith(closing):
             return b"".join((head[: -len(closing)], *entries.get(items, fmt), closing))
     for item in items:  # newest first
-        _add(generator, item, absolute_links(item.content, item.url), fmt)
+        _add(generator, item, absolute_links(text(item.content), item.url), fmt)
     return _bytes(generator, fmt)
