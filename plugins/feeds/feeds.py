@@ -7,7 +7,7 @@ import os
 
 from fast_build.incremental import carry_over, digest, made
 from fast_build.parallel import fork_point
-from fast_build.session import links_elsewhere
+from fast_build.session import defers, links_elsewhere
 from pelican import signals
 from pelican.generators import Generator
 
@@ -165,6 +165,14 @@ class FeedsGenerator(Generator):
             relative_urls=self.settings["RELATIVE_URLS"],
             url=self.config["SUBSCRIBE_URL"],
         )
+        if not defers():  # only a preview session's next run reuses them (~13 MB at 20,000)
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """Drop the feeds' items and what was kept of them for a next run."""
+        global _MADE, _DIGESTS
+        _MADE, _DIGESTS = {}, {}
+        self.feeds = []
 
 
 class FeedIndex:

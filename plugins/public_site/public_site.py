@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from fast_build.fingerprint import item_page_only
 from fast_build.parallel import AheadFailed, ahead_result, work_ahead
+from fast_build.session import defers
 from pelican import signals
 from pelican.generators import Generator
 
@@ -30,7 +31,7 @@ LINKS = ("older_in_column", "newer_in_column", "related_items")
 
 def link_items(generator) -> None:
     """Give each article its column neighbours and related items (signal receiver)."""
-    global _RECORDS
+    global _RECORDS, _LAST_LINKS
     articles = generator.articles
     by_key = {a.uid: a for a in articles}
     kept, _RECORDS = _RECORDS, {}
@@ -55,6 +56,8 @@ def link_items(generator) -> None:
     # What the navigation needs, apart from the items themselves: an edit to an item
     # then leaves every other page's navigation, and so the page, unchanged.
     generator.context["columns_with_items"] = sorted(present)
+    if not defers():  # only a preview session's next run compares them (~20 MB)
+        _RECORDS, _LAST_LINKS = {}, None
 
 
 # What each item's record was made from -> the record, for the last run's items: a
