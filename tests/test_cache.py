@@ -290,6 +290,30 @@ def test_a_build_on_its_own_holds_no_encoded_record_when_it_trims_the_heap(tmp_p
     assert len(encoded) > 100 and held_at_trim == [0, 0, 0]
 
 
+def test_records_decoded_apart_share_their_equal_values(tmp_path):
+    # Each record is decoded on its own: 20,000 items held 20,000 copies of "published",
+    # of each tag and author, of each layout of fields (~10 MB), and so did every copy.
+    from content_model.corpus import share_equal_values
+
+    content = copy_sample(tmp_path / "content")
+    settings = settings_for(content, tmp_path / "out", CACHE_PATH=str(tmp_path / "cache"))
+    build_corpus(settings)
+    records = [r for r in build_corpus(settings).records.values() if r.kind == "item"]
+    first, second = records[0], records[1]  # both decoded from the cache file
+    assert first.meta["status"] == second.meta["status"]
+    assert first.meta["status"] is not second.meta["status"]  # what this test is about
+    tags = [t for r in records for t in r.meta.get("tags", [])]
+    assert len({id(t) for t in tags}) > len(set(tags))
+    before = [(r.path, r.kind, dict(r.meta), dict(r.lines)) for r in records]
+    share_equal_values(records)
+    assert [(r.path, r.kind, dict(r.meta), dict(r.lines)) for r in records] == before
+    assert first.meta["status"] is second.meta["status"] and first.kind is second.kind
+    shared = [t for r in records for t in r.meta.get("tags", [])]
+    assert len({id(t) for t in shared}) == len(set(shared))
+    layouts = {tuple(r.lines.items()) for r in records}
+    assert len({id(r.lines) for r in records}) == len(layouts)
+
+
 def test_a_preview_session_keeps_the_records_not_their_bytes(tmp_path):
     # A long-lived process held every encoded record (~120 MB at 20,000 items) only to
     # write the file again; it now takes the unchanged ones from the file when it does.

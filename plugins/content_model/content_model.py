@@ -10,7 +10,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.log import FatalLogger
 
 from .bodies import adopt, kept_in_memory, spill
-from .corpus import build_corpus
+from .corpus import build_corpus, share_equal_values
 from .editing import shown_folder
 from .problems import ContentRefused, Problem, format_report
 from .reader import NewsReader
@@ -70,6 +70,7 @@ def check_content(generator) -> None:
             _refuse(corpus.problems, settings)
         _tell(corpus, settings)
         if not kept_in_memory():  # a build on its own; a preview session's records stay
+            share_equal_values(corpus.records.values())
             spill(corpus.records.values())
         generator.context[CONTEXT_KEY] = corpus
     # Pelican lists the files it will read by its own rules; any it would read that

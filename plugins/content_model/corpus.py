@@ -19,7 +19,8 @@ import os
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache, partial
@@ -616,10 +617,17 @@ def build_corpus(settings: dict, now: datetime | None = None, bodies: bool = Tru
     """
     # Reading makes millions of small objects and no reference cycles: the cyclic
     # garbage collector would only scan them again and again (a fifth of the time).
+    with _no_collection():
+        return _build_corpus(settings, now, bodies)
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Keep the cyclic garbage collector off meanwhile (as it was, after)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_corpus(settings, now, bodies)
+        yield
     finally:
         if collecting:
             gc.enable()
@@ -650,6 +658,34 @@ def _build_corpus(settings: dict, now: datetime | None, bodies: bool) -> Corpus:
     if checker.cache is not None:
         checker.cache.save(set(files))
     return corpus
+
+
+def share_equal_values(records) -> None:
+    """Have the records hold one object for each value many of them hold, equal.
+
+    Each record is decoded on its own (cache.Codec), so the same kind, status, tag,
+    author or layout of fields (`lines`) is an object of its own in each: ~10 MB of
+    heap at 20,000 items, ~30 MB on the machine once the forked copies have read them.
+    Nothing changes these values once checked: sharing them is safe.
+    """
+    shared: dict = {}
+    one = shared.setdefault
+    with _no_collection():  # new lists and tuples, no cycles: 0.2 -> 0.06 s at 20,000 items
+        _share(records, one)
+
+
+def _share(records, one) -> None:
+    for record in records:
+        record.kind = one(record.kind, record.kind)
+        lines = record.lines
+        record.lines = one((*lines, *lines.values()), lines)  # fields, then their lines
+        meta = record.meta
+        if "status" in meta:
+            meta["status"] = one(meta["status"], meta["status"])
+        for key in ("tags", "authors"):
+            values = meta.get(key)
+            if type(values) is list:
+                values[:] = [one(v, v) for v in values]
 
 
 def save_as(record: Record, settings: dict) -> str:
