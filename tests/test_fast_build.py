@@ -413,6 +413,23 @@ def test_a_build_on_its_own_reads_items_bodies_from_disk_and_makes_the_same_site
     assert "{filename}" not in feed and linking.url in feed
 
 
+def test_bodies_stay_in_memory_where_a_file_cannot_be_read_at_an_offset(tmp_path, monkeypatch):
+    # Windows has no os.pread: a body read there would move the offset a forked copy
+    # shares. The bodies then stay where they are.
+    from content_model import bodies
+    from content_model.corpus import build_corpus
+
+    records = list(build_corpus(settings_for(SAMPLE, tmp_path / "out")).records.values())
+    html = {r.path: r.html for r in records}
+    monkeypatch.delattr(os, "pread")
+    bodies.spill(records)
+    assert {r.path: r.html for r in records} == html
+    monkeypatch.undo()
+    bodies.spill(records)
+    assert {type(r.html) for r in records if r.kind == "item"} == {bodies.Body}
+    assert all(r.html.text() == html[r.path] for r in records if r.kind == "item")
+
+
 def test_a_build_on_its_own_keeps_nothing_for_a_next_run_that_a_preview_session_keeps(
     tmp_path, monkeypatch
 ):

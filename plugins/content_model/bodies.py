@@ -129,10 +129,12 @@ def spill(records) -> None:
     """Put the items' bodies of checked records on disk.
 
     Done right after the check: the heap the bodies held is reused by what the build
-    makes next (Pelican's articles, the pages' keys) instead of growing.
+    makes next (Pelican's articles, the pages' keys) instead of growing. Where a file
+    cannot be read at an offset without moving a shared one (no os.pread: Windows),
+    the bodies stay in memory.
     """
     items = [r for r in records if r.kind == "item" and type(r.html) is str]
-    if not items:
+    if not items or not hasattr(os, "pread"):
         return
     store = _Store()
     for record in items:
