@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import shutil
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from fast_build import uptodate
 
 from conftest import ROOT, SAMPLE, build, copy_sample, settings_for, soup, write_item
-from content_model.corpus import build_corpus
+from content_model.corpus import _format_save_as, build_corpus
 from content_model.problems import ContentRefused
+from content_model.workers import read_everywhere
 
 
 def site_bytes(site):
@@ -504,3 +509,53 @@ def test_a_preview_run_failing_while_writing_items_pages_leaves_none_carried_unk
     build(content, tmp_path / "site", **cache)
     assert item_pages.last_carried > 0
     gc.unfreeze()
+
+
+def test_files_read_on_every_core_come_back_in_order_with_their_bytes():
+    here = os.getpid()
+    jobs = list(range(600))
+
+    def read(n):
+        time.sleep(0.002)  # a file takes time: every process gets runs of them
+        return n * n, os.getpid()
+
+    results = read_everywhere(jobs, read, pickle.dumps, pickle.loads, 3)
+    assert [value for (value, _), _ in results] == [n * n for n in jobs]
+    by = {pid for (_, pid), _ in results}
+    assert here in by and len(by) == 3  # this process read runs too, beside two readers
+    for result, data in results:  # a reader's results come with their bytes
+        assert (data is None) == (result[1] == here)
+        assert data is None or pickle.loads(data) == result
+    kept = read_everywhere(jobs, lambda n: n, pickle.dumps, pickle.loads, 2, encode_all=True)
+    assert all(pickle.loads(data) == n for n, data in kept)  # every one, for the parse cache
+
+
+def test_runs_a_reader_did_not_send_are_read_here():
+    here = os.getpid()
+
+    calls = [0]  # in the reader: its own count
+
+    def read(n):
+        time.sleep(0.002)
+        if os.getpid() != here:
+            calls[0] += 1
+            if calls[0] == 30:  # in its second run
+                raise RuntimeError("a reader fails")
+        return n, os.getpid()
+
+    results = read_everywhere(list(range(600)), read, pickle.dumps, pickle.loads, 2)
+    assert [n for (n, _), _ in results] == list(range(600))
+    by_reader = [n for (n, pid), _ in results if pid != here]
+    assert len(by_reader) == 25  # its first run; the rest, its failed run too, read here
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["news/{date:%Y}/{date:%m}/{slug}.html", "{slug}/index.html", "{category}/{slug}.html",
+     "{lang}/{date:%d}{author}-{slug}", "{date:%Y%m%d}/{slug}", "{slug!r}.html", "plain.html"],
+)  # fmt: skip
+@pytest.mark.parametrize("year", [2025, 999])
+def test_an_items_output_path_is_what_str_format_makes(pattern, year):
+    date = datetime(year, 3, 5, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    made = _format_save_as(pattern, "a-1", date, date.tzinfo, "jiandu", "zh-cn")
+    assert made == pattern.format(slug="a-1", date=date, category="jiandu", lang="zh-cn", author="")

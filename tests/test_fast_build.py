@@ -634,10 +634,10 @@ def test_two_processes_drawing_from_the_queue_write_each_page_once():
     import os
     import pickle
 
-    from fast_build.parallel import _drawn, _Queue
+    from fast_build.parallel import _drawn, _queue
 
     count = 50_000
-    queue = _Queue(count)
+    queue = _queue(count)
     assert queue.run > 40  # more runs than the smallest pipe holds: longer runs
     reader, writer = os.pipe()
     pid = os.fork()

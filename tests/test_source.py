@@ -1,10 +1,16 @@
 """How editors write metadata: what is accepted, and what each mistake says."""
 
+import io
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from content_model.corpus import SPACES
+from content_model.corpus import _read_header as read_header
 from content_model.source import decode, has_time, parse_date, split, split_list
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -155,3 +161,60 @@ def test_binary_file_is_not_called_gbk():
 )
 def test_a_date_without_time_is_known_as_such(written, expected):
     assert has_time(written) is expected
+
+
+def _by_lines(text: str) -> tuple[list[tuple[int, str]], str, int]:
+    """Return (numbered header lines, body, the body's line) as an editor reads a file.
+
+    The header runs from the first line with text to the first blank line after it.
+    """
+    lines = text.split("\n")
+    first = next((n for n, line in enumerate(lines) if line.strip()), len(lines))
+    blank = next((n for n in range(first, len(lines)) if not lines[n].strip()), len(lines))
+    if blank == len(lines):  # no blank line: no body
+        return list(enumerate(lines[first:], first + 1)), "", len(lines) + 1
+    return list(enumerate(lines[first:blank], first + 1)), "\n".join(lines[blank + 1 :]), blank + 2
+
+
+LINE_PIECES = ["标题：会议", "日期: 2025-01-01", "栏目：监督", "不是字段", "  缩进", "x", "正文",
+               "\n", "\r\n", "\n\n", " ", "\t", "\u3000", "\xa0", "\x0c", "\x1c", "\u2028", "\ufeff"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(LINE_PIECES), max_size=30).map("".join))
+def test_split_takes_the_header_and_body_an_editor_sees(text):
+    # Found by searching, not line by line (it runs on every file of the archive): the
+    # same lines, blank as str.strip() has it (full-width spaces too), as a plain reading.
+    header, body, body_line = _by_lines(text)
+    source = split("p.md", text)
+    assert (source.body, source.body_line) == (body, body_line)
+    lines = dict(header)
+    for field_ in source.fields.values():
+        assert field_.written_key in lines[field_.line]
+    for problem in source.problems:
+        assert problem.line in lines
+    assert len(source.fields) + len(source.problems) == len(header)
+
+
+@given(st.lists(st.sampled_from(LINE_PIECES), max_size=30).map("".join), st.integers(1, 9))
+def test_the_tally_reads_a_header_as_far_as_a_build_does(text, block):
+    # `invoke tally` reads each file only to its header's end. Leading lines of
+    # full-width spaces or a BOM once ended that read before the header began.
+    class Slowly(io.BytesIO):  # a file read a few bytes at a time
+        def read(self, size=-1):
+            return super().read(min(size, block))
+
+    data = text.encode("utf-8")
+    head = read_header(Slowly(data))
+    assert data.startswith(head)
+    whole = split("p.md", decode("p.md", data)[0])
+    part = split("p.md", decode("p.md", head)[0])
+    assert (part.fields, part.problems, part.body_line) == (
+        whole.fields,
+        whole.problems,
+        whole.body_line,
+    )
+
+
+def test_a_blank_line_may_hold_any_whitespace_python_knows():
+    every = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(SPACES) == every - {"\n"}

@@ -17,6 +17,7 @@ import gc
 import hashlib
 import os
 import re
+import string
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
@@ -53,6 +54,7 @@ from .schema import (
     label,
 )
 from .source import Source, decode, has_time, parse_date, split, split_list, strip_controls
+from .workers import read_everywhere
 
 _YEAR_DIR = re.compile(r"^\d{4}$")
 # What a deputy's file must never contain (checked line by line, header and body).
@@ -139,6 +141,7 @@ def _name_id(name: str) -> str:
     return hashlib.blake2s(name.encode("utf-8"), digest_size=5).hexdigest()
 
 
+@lru_cache(maxsize=65536)  # a few hundred names, on every item of the archive
 def normalize_person(name: str) -> str:
     """Fold full-width forms; drop the spaces editors put inside Chinese names."""
     name = unicodedata.normalize("NFKC", name).strip()
@@ -150,12 +153,20 @@ def normalize_person(name: str) -> str:
 
 def item_slug(date: datetime, uid: str) -> str:
     """Return the slug derived from an item's date and permanent id."""
-    return f"{date:%Y%m%d}-{uid[:8]}"
+    if date.year < 1000:  # %Y's own way with such years
+        return f"{date:%Y%m%d}-{uid[:8]}"
+    return f"{date.year}{date.month:02}{date.day:02}-{uid[:8]}"  # strftime is slower
+
+
+# A UUID already in its canonical form (what `invoke new` writes): taken as it is.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def parse_uid(value: str) -> str:
     """Return the canonical form of a UUID written with or without urn:uuid:."""
     text = value.strip()
+    if _CANONICAL_UUID.fullmatch(text):
+        return text
     if text.lower().startswith("urn:uuid:"):
         text = text[len("urn:uuid:") :]
     return str(uuid.UUID(text))
@@ -216,6 +227,7 @@ class _Checker:
         self.horizon = self.now + timedelta(days=self.config["SCHEDULE_HORIZON_DAYS"])
         self.renderer = Renderer(self.config["PARSE_SECONDS"])
         self.reserved = reserved_folders(settings)
+        self._found: dict[tuple[str, str], Entry] = {}  # (registry, name as written) -> entry
 
     # -- one file -------------------------------------------------------------------
 
@@ -237,22 +249,20 @@ class _Checker:
             else:
                 misses.append((path, kind, stat))
         workers = self.config["WORKERS"] or (os.cpu_count() or 1)
+        jobs = [(root, p, k) for p, k, _ in misses]
         if workers > 1 and (self.config["WORKERS"] or len(misses) >= PARALLEL_FROM) and _can_fork():
-            # Decoding what the workers send overlaps with their reading the rest.
-            encoded, fresh = [], []
-            for data in _read_in_parallel(self, root, [(p, k) for p, k, _ in misses], workers):
-                encoded.append(data)
-                fresh.append(self.codec.loads(data))
+            keep = self.cache is not None  # the parse cache keeps the bytes
+            codec = self.codec
+            fresh = read_everywhere(jobs, self._read_job, codec.dumps, codec.loads, workers, keep)
         else:
-            fresh = [self.read(root, p, k) for p, k, _ in misses]
-            encoded = None
+            fresh = [(self._read_job(job), None) for job in jobs]
         soon = self.now - timedelta(days=2)
-        for index, ((path, _, stat), result) in enumerate(zip(misses, fresh, strict=True)):
+        for (path, _, stat), (result, data) in zip(misses, fresh, strict=True):
             results[path] = result
             record, problems, _ = result
             recent = record is not None and "date" in record.meta and record.meta["date"] > soon
             if stat is not None and self.cache is not None and not problems and not recent:
-                data = encoded[index] if encoded else self.codec.dumps(result)
+                data = data or self.codec.dumps(result)
                 self.cache.remember(path, self.cache.put(path, stat, self.bodies, data), result)
         return results
 
@@ -260,21 +270,27 @@ class _Checker:
         """Check one file; return its record (or None), its problems and notices."""
         return self._read(os.path.join(root, path), path, kind)
 
+    def _read_job(self, job: tuple[str, str, str]) -> tuple[Record | None, list, list]:
+        return self.read(*job)
+
     def _read(self, full: str, path: str, kind: str) -> tuple[Record | None, list, list]:
         try:
-            size = os.path.getsize(full)
+            handle = open(full, "rb")  # noqa: SIM115 - closed by the with below
         except OSError:
+            if os.path.exists(full):  # not a broken link: the real error shows
+                raise
             return None, [Problem(path, 0, "", "这是一个快捷方式（链接），但它指向的文件不存在。",
                                   "删除这个链接，或把真正的文件放到这里。")], []  # fmt: skip
-        cap = self.config["MAX_FILE_BYTES"]
-        if size > cap:
-            return None, [Problem(
-                path, 0, "",
-                f"文件太大（{size / 1048576:.1f} MB），超过上限 {cap / 1048576:.1f} MB。",
-                "新闻正文一般不超过几万字；图片请放到 images 文件夹再用链接插入，"
-                "不要把图片或附件内容粘贴进正文。",
-            )], []  # fmt: skip
-        with open(full, "rb") as handle:
+        with handle:
+            size = os.fstat(handle.fileno()).st_size
+            cap = self.config["MAX_FILE_BYTES"]
+            if size > cap:
+                return None, [Problem(
+                    path, 0, "",
+                    f"文件太大（{size / 1048576:.1f} MB），超过上限 {cap / 1048576:.1f} MB。",
+                    "新闻正文一般不超过几万字；图片请放到 images 文件夹再用链接插入，"
+                    "不要把图片或附件内容粘贴进正文。",
+                )], []  # fmt: skip
             data = handle.read() if self.bodies else _read_header(handle)
         text, problem = decode(path, data)
         if problem:
@@ -431,9 +447,13 @@ class _Checker:
     # -- pieces -----------------------------------------------------------------------
 
     def _lookup(self, registry: Registry, key: str, name: str, report) -> Entry | None:
-        entry = registry.find(name)
+        entry = self._found.get((registry.setting, name))
         if entry is None:
-            report(key, *registry.unknown(name))
+            entry = registry.find(name)
+            if entry is None:
+                report(key, *registry.unknown(name))
+            else:  # the same few names on every item: normalized once
+                self._found[registry.setting, name] = entry
         return entry
 
     def _status(self, value: dict, meta: dict, report) -> None:
@@ -500,8 +520,16 @@ def ignore_pattern(patterns: tuple[str, ...]) -> re.Pattern:
 
 # Below this many files to read, starting worker processes costs more than it saves.
 PARALLEL_FROM = 400
-_WORKER: tuple | None = None  # (checker, root), inherited by forked workers
-_HEADER_END = re.compile(rb"\S[^\n]*\n[ \t\r]*\n")
+# Whitespace as str.isspace() has it, but the line break (a test holds them equal):
+# what a line split() takes for blank may hold, full-width spaces included.
+SPACES = (
+    "\t\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+_SPACE = b"|".join(re.escape(c.encode()) for c in SPACES)
+_LEADING_BLANK_LINES = re.compile(rb"(?:\xef\xbb\xbf)?(?:(?:" + _SPACE + rb")*\n)*")
+_HEADER_END = re.compile(rb"\n(?:" + _SPACE + rb")*\n")
 
 
 def _can_fork() -> bool:
@@ -510,41 +538,21 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _read_chunk(chunk: list[tuple[str, str]]) -> list[bytes]:
-    checker, root = _WORKER
-    return [checker.codec.dumps(checker.read(root, path, kind)) for path, kind in chunk]
-
-
-def _read_in_parallel(checker: _Checker, root: str, jobs: list[tuple[str, str]], workers: int):
-    """Read files in forked worker processes; yield Codec bytes in the order of `jobs`.
-
-    Bytes, not objects: the parent then shares the site's entries (see Codec), and the
-    parse cache keeps the same bytes without pickling them again.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _WORKER  # handed to forked workers, never pickled
-    _WORKER = (checker, root)
-    # Small chunks: the workers end together (a large last chunk keeps one core busy
-    # while the other waits), and what arrives is decoded while the rest is read.
-    size = max(25, len(jobs) // (workers * 64) + 1)
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for part in pool.map(_read_chunk, chunks):
-                yield from part
-    finally:
-        _WORKER = None
-
-
 def _read_header(handle) -> bytes:
-    """Read a file up to the blank line after its header (the tally needs no more)."""
+    """Read a file up to the blank line after its header (the tally needs no more).
+
+    Blank as split() sees it: a line of nothing but whitespace, full-width spaces
+    included, after the first line that has text (a BOM is not text).
+    """
     data = b""
     while True:
         block = handle.read(8192)
+        # The blank line begins with a line break after the header's first line; one
+        # before the last line break already read would have been found.
+        resume = data.rfind(b"\n")
         data += block
-        match = _HEADER_END.search(data)
+        start = _LEADING_BLANK_LINES.match(data).end()
+        match = _HEADER_END.search(data, max(start, resume))
         if match:
             return data[: match.end()]
         if not block:
@@ -574,13 +582,16 @@ def walk(root: str, settings: dict) -> tuple[list[str], list[Problem]]:
     return files, problems
 
 
-def _under(path: str, folders: list[str]) -> bool:
-    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders if f)
+@lru_cache(maxsize=64)
+def _folders(folders: tuple[str, ...]) -> re.Pattern:
+    """Return a pattern matching a path that is one of `folders` or under one."""
+    names = [rf"{re.escape(f)}\Z|{re.escape(f.rstrip('/'))}/" for f in folders if f]
+    return re.compile("|".join(names) or "(?!)")
 
 
 def classify(path: str, settings: dict) -> str:
     """Return "item", "page", "deputy", "static" or "unused" for a content path."""
-    if _under(path, settings.get("STATIC_PATHS", [])):
+    if _folders(tuple(settings.get("STATIC_PATHS", []))).match(path):
         return "static"
     markdown = path.endswith(MARKDOWN_SUFFIX)
     for kind, key in (
@@ -588,7 +599,7 @@ def classify(path: str, settings: dict) -> str:
         ("page", "PAGE_PATHS"),
         ("deputy", "DEPUTY_PATHS"),
     ):
-        if _under(path, settings.get(key, [])):
+        if _folders(tuple(settings.get(key, []))).match(path):
             return kind if markdown else "unused"
     return "unused"
 
@@ -756,7 +767,37 @@ def _targets(records: list[Record], settings: dict) -> list[tuple[str, Record]]:
 @lru_cache(maxsize=65536)
 def _format_save_as(pattern: str, slug: str, date, zone, category: str, lang: str) -> str:
     # Every record's, every run of a preview session: formatting dates is the cost.
+    fast = _plain_format(pattern)
+    if fast is not None and date.year >= 1000:  # %Y's own way with smaller years
+        parts = {"slug": slug, "category": category, "lang": lang, "author": "",
+                 "%Y": str(date.year), "%m": f"{date.month:02}", "%d": f"{date.day:02}"}  # fmt: skip
+        return "".join(parts[piece] if name else piece for name, piece in fast)
     return pattern.format(slug=slug, date=date, category=category, lang=lang, author="")
+
+
+@lru_cache(maxsize=64)
+def _plain_format(pattern: str) -> tuple[tuple[bool, str], ...] | None:
+    """Return a URL pattern as (is a field, text or field) pieces, if str.format is not needed.
+
+    Such a pattern names only slug, category, lang and author, bare, and the date as
+    %Y, %m or %d: what URL patterns name. str.format with a date formats it through
+    strftime, the most of formatting an item's address.
+    """
+    pieces = []
+    for text, name, spec, conversion in string.Formatter().parse(pattern):
+        if text:
+            pieces.append((False, text))
+        if name is None:
+            continue
+        if conversion is not None:
+            return None
+        if name == "date" and spec in ("%Y", "%m", "%d"):
+            pieces.append((True, spec))
+        elif name in ("slug", "category", "lang", "author") and not spec:
+            pieces.append((True, name))
+        else:
+            return None
+    return tuple(pieces)
 
 
 def resolve_deputies(corpus: Corpus) -> list[Problem]:

@@ -17,6 +17,9 @@ from .schema import ITEM_SCHEMA, Schema
 
 _KEY_LINE = re.compile(r"^(?P<key>[^:：\s][^:：]{0,30}?)\s*[:：]\s*(?P<value>.*)$")
 _LIST_SEPARATORS = re.compile(r"[,，、;；]")
+_TEXT = re.compile(r"\S")
+# A line break followed by a line of nothing but whitespace (the header's end).
+_BLANK_LINE = re.compile(r"\n[^\S\n]*(?=\n|\Z)")
 # C0 control characters other than tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -67,34 +70,26 @@ def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
 def split(path: str, text: str, schema: Schema = ITEM_SCHEMA) -> Source:
     """Split text into header fields and body, noting every malformed header line."""
     source = Source(path=path)
-    # Only the header is split into lines (up to the body's first line); the body is
-    # sliced off whole: it can be megabytes, and the tally never looks at it.
-    lines, offsets, position = [], [], 0
-    seen_field = seen_blank = False
-    while position <= len(text):
-        end = text.find("\n", position)
-        end = len(text) if end < 0 else end
-        line = text[position:end]
-        lines.append(line)
-        offsets.append(position)
-        if line.strip():
-            if seen_blank:
-                break
-            seen_field = True
-        elif seen_field:
-            seen_blank = True
-        position = end + 1
-    index = 0
-    while index < len(lines) and not lines[index].strip():
-        index += 1
+    # The header runs from the first line with text to the first blank line after it;
+    # the body is what follows that blank line, sliced off whole (it can be megabytes,
+    # and the tally never looks at it). Both ends are found by searching, not line by
+    # line: every build reads the header of every file in the archive.
+    text_at = _TEXT.search(text)
+    start = text_at.start() if text_at else len(text)
+    begin = text.rfind("\n", 0, start) + 1
+    first_line = text.count("\n", 0, begin) + 1
+    blank = _BLANK_LINE.search(text, start) if text_at else None
+    if blank is None:  # no blank line: all header, no body
+        header = text[begin:] if text_at else ""
+        source.body_line = text.count("\n") + 2
+    else:
+        header = text[begin : blank.start()]
+        source.body_line = first_line + header.count("\n") + 2
+        source.body = text[blank.end() + 1 :]
     # One field a line, no continuation lines: a paragraph indented with 　　 and
     # written without the blank line must never be swallowed into a field.
-    while index < len(lines):
-        raw = lines[index].rstrip("\r")
-        number = index + 1
-        index += 1
-        if not raw.strip():
-            break
+    for number, raw in enumerate(header.split("\n") if header else (), first_line):
+        raw = raw.rstrip("\r")
         match = _KEY_LINE.match(raw.strip())
         if not match or raw[:1].isspace():
             hint = "文件开头每行写一个字段，如“标题：……”；字段写完后空一行再写正文。"
@@ -150,13 +145,13 @@ def split(path: str, text: str, schema: Schema = ITEM_SCHEMA) -> Source:
             )
             continue
         source.fields[spec.key] = Field(value, number, written)
-    source.body_line = index + 1
-    source.body = text[offsets[index] :] if index < len(lines) else ""
     return source
 
 
 def split_list(value: str) -> list[str]:
     """Split a list field on any of , ， 、 ; ；, dropping blanks and repeats."""
+    if not value:  # most items name no deputies, many no submissions
+        return []
     items = (part.strip() for part in _LIST_SEPARATORS.split(value))
     return list(dict.fromkeys(item for item in items if item))
 
@@ -211,12 +206,15 @@ def strip_controls(text: str) -> tuple[str, list[int]]:
     return (_CONTROL.sub("", text), found) if found else (text, [])
 
 
+_CLOCK = re.compile(r"\d\s*[:时点]")
+
+
 def has_time(value: str) -> bool:
     """Return whether a written date carries a time of day."""
     text = unicodedata.normalize("NFKC", value)
     date = _DATE_PART.match(text.strip())
     rest = text.strip()[date.end() :] if date else text
-    return bool(re.search(r"\d\s*[:时点]", rest))
+    return _CLOCK.search(rest) is not None
 
 
 def _clip(text: str, width: int = 30) -> str:

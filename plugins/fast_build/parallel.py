@@ -36,7 +36,6 @@ import pickle
 import re
 import resource
 import signal
-import struct
 import tempfile
 import threading
 import traceback
@@ -49,6 +48,7 @@ from pelican.generators import ArticlesGenerator
 
 from content_model.content_model import CONTEXT_KEY
 from content_model.memory import give_back
+from content_model.workers import MOST_RUNS, RunQueue
 
 from . import incremental, item_pages
 
@@ -59,10 +59,8 @@ _SHARED: tuple | None = None  # (the queue, the articles generator, the writer) 
 # From this many items, a preview session's rebuild writes the items' pages in a copy.
 PREVIEW_FROM = 2000
 # Items' pages per draw from the queue; more when there are many items, so that the
-# queue fits the smallest pipe Linux gives (one page, 4096 bytes: 1024 draws).
+# queue fits the smallest pipe Linux gives (MOST_RUNS draws).
 RUN = 40
-_MOST_RUNS = 1024
-_DRAW = struct.Struct("<I")
 # The forked writer's peak memory in MB (shared pages included), and what it alone held
 # at its end, after a build that used one (for `invoke bench`).
 last_child_peak_mb = last_child_own_mb = 0.0
@@ -141,34 +139,12 @@ def fork_point(waiting: bool = False) -> None:
         fork()
 
 
-class _Queue:
-    """Runs of items' pages, as the starting position of each, drawn by either process."""
-
-    def __init__(self, count: int):
-        self.run = max(RUN, -(-count // _MOST_RUNS))
-        self.read, write = os.pipe()
-        data = b"".join(_DRAW.pack(start) for start in range(0, count, self.run))
-        try:
-            while data:
-                data = data[os.write(write, data) :]
-        finally:
-            os.close(write)  # an empty queue then reads as the end
-
-    def draw(self) -> int | None:
-        """Return the first position of the next run nobody has drawn, or None."""
-        data = os.read(self.read, _DRAW.size)
-        if not data:
-            return None
-        if len(data) != _DRAW.size:  # reads of whole draws never split on Linux
-            raise RuntimeError("the queue of items' pages was read in part")
-        return _DRAW.unpack(data)[0]
-
-    def close(self) -> None:
-        """Stop drawing (the other process then draws the rest)."""
-        os.close(self.read)
+def _queue(count: int) -> RunQueue:
+    """Return the queue of `count` items' pages: runs of RUN, longer where it must."""
+    return RunQueue(count, max(RUN, -(-count // MOST_RUNS)))
 
 
-def _drawn(queue: _Queue) -> Callable[[int], bool]:
+def _drawn(queue: RunQueue) -> Callable[[int], bool]:
     """Return whether this process writes the item's page at a position.
 
     Asked for every position in increasing order, in both processes; each process
@@ -195,7 +171,7 @@ def _contents(articles: ArticlesGenerator):
                  articles.hidden_translations, articles.hidden_articles)  # fmt: skip
 
 
-def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
+def _items_pages(articles: ArticlesGenerator, writer, queue: RunQueue) -> None:
     """Write the items' pages drawn from the queue, as Pelican's generate_articles does.
 
     Pelican's loop (pelican/generators.py, 4.12) runs whole in both processes, its
@@ -236,7 +212,7 @@ def _items_pages(articles: ArticlesGenerator, writer, queue: _Queue) -> None:
 def _fork(articles: ArticlesGenerator, write, writer) -> None:
     global _CHILD, _SHARED
     contents = list(_contents(articles))
-    queue = _Queue(len(contents))
+    queue = _queue(len(contents))
     digester = incremental.digester()
     # Digests a later run reuses are made by the process that keeps them (adopt).
     exchange = None
