@@ -406,6 +406,9 @@ def tally(c, year=0, period="", content=None, settings=None, format="table", out
         print(f"已写入：{output}")
     else:
         sys.stdout.write(data.decode("utf-8"))
+    # The process ends here: Python's last collection at exit would scan every object
+    # the run made (~0.45 s at 20,000 items), to free what the system frees anyway.
+    gc.freeze()
 
 
 @task(
