@@ -10,6 +10,7 @@ from functools import lru_cache
 from fast_build.fingerprint import item_page_only
 from fast_build.parallel import AheadFailed, ahead_result, work_ahead
 from fast_build.session import defers
+from markupsafe import Markup, escape
 from pelican import signals
 from pelican.generators import Generator
 
@@ -210,11 +211,22 @@ def chinese_date(date, with_time: bool = False) -> str:
     return f"{text} {date.hour:02d}:{date.minute:02d}" if with_time else text
 
 
+def chinese_time_element(date, with_time: bool = False) -> Markup:
+    """Return ``<time datetime="...">2025年3月5日</time>``: the ``cn_time`` template filter.
+
+    A filter, not a macro: every item of every list shows one, and a Jinja macro call
+    costs as much as the rest of the item's line.
+    """
+    shown = escape(chinese_date(date, with_time))
+    return Markup(f'<time datetime="{escape(date.isoformat())}">{shown}</time>')
+
+
 def add_asset_function(generator) -> None:
-    """Give every template ``asset(path)``, ``cn_date`` and the site's absolute address."""
+    """Give every template ``asset(path)``, ``cn_date``, ``cn_time`` and the site's address."""
     generator.env.globals["asset"] = _Assets(generator.settings)
     generator.env.globals["SITE_ORIGIN"] = site_origin(generator.settings)
     generator.env.filters["cn_date"] = chinese_date
+    generator.env.filters["cn_time"] = chinese_time_element
 
 
 def get_generators(pelican):
