@@ -11,7 +11,7 @@ import time
 
 import pelican
 import pytest
-from fast_build import uptodate
+from fast_build import incremental, uptodate
 from fast_build.fingerprint import Digester, Unkeyable
 from pelican import signals
 from test_cache import save_again, site_bytes, stamps
@@ -893,6 +893,39 @@ def test_an_edit_renders_only_the_pages_of_a_list_that_show_the_item(tmp_path):
     # own pages, not from the lists (fingerprint.ITEM_PAGE_ONLY).
     assert made == showing and len(column) > 1
     cold = build(content, tmp_path / "cold", FAST_BUILD={"ENABLED": False}, **small)
+    assert site_bytes(site) == site_bytes(cold)
+
+
+def test_a_list_an_edit_leaves_as_it_was_is_carried_whole_its_pages_unkeyed(tmp_path, monkeypatch):
+    # A list whose items, counts and context are as they were is carried over by the
+    # key of the whole list; only the lists the edit shows on are keyed page by page.
+    content = copy_sample(tmp_path / "content")
+    small = {"DEFAULT_PAGINATION": 1, "FAST_BUILD": {"PARALLEL": False}}  # keyed here
+    site = build(content, tmp_path / "site", **small)
+    keyed = []
+    making = incremental._Build.key
+
+    def key(self, name, *args, **kwargs):
+        keyed.append(name)
+        return making(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(incremental._Build, "key", key)
+    item = content / "news/2025/2025-05-15-river-inspection.md"
+    text = item.read_text(encoding="utf-8-sig")
+    item.write_text(text.replace("综合治理工作\n", "综合治理工作（更新）\n", 1), encoding="utf-8")
+    build(content, tmp_path / "site", **small)
+    pages = {f"column/{c}/": sorted(site.glob(f"column/{c}/**/index.html"))
+             for c in ("oversight", "standing-committee")}  # fmt: skip
+    assert all(len(found) > 1 for found in pages.values())
+    # The column the edited item is in: the whole list, then each page.
+    assert (
+        sum(n.startswith("column/oversight/") for n in keyed) == len(pages["column/oversight/"]) + 1
+    )
+    # Another column: the whole list only.
+    assert [n for n in keyed if n.startswith("column/standing-committee/")] == [
+        "column/standing-committee/index.html"
+    ]
+    cold = build(content, tmp_path / "cold", DEFAULT_PAGINATION=1, FAST_BUILD={"ENABLED": False})
     assert site_bytes(site) == site_bytes(cold)
 
 

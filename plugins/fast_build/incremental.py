@@ -53,7 +53,7 @@ DEFAULTS = {
     # BUNDLE): the up-to-date check (uptodate.py) does not look at them.
     "OTHER_OUTPUTS": ("pagefind",),
 }
-FORMAT = 2
+FORMAT = 3
 # Settings that say where a build goes, not what it shows.
 _PLACE_SETTINGS = frozenset({"OUTPUT_PATH", "CACHE_PATH", SETTING, "DELETE_OUTPUT_DIRECTORY"})
 _LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "nh3")
@@ -84,6 +84,10 @@ class _Build:
         self.digester = session.digester()
         self.pages: dict[str, tuple[bytes, list]] = {}
         self.previous: dict[str, tuple[bytes, list]] = {}
+        # A paginated list keyed whole -> (its key, the names of its pages), this
+        # build's and the last one's (`carry_list`).
+        self.lists: dict[str, tuple[bytes, list[str]]] = {}
+        self.previous_lists: dict[str, tuple[bytes, list[str]]] = {}
         # Template -> the names it reads: the theme is in the global key, so a
         # long-lived process keeps them from one run to the next.
         self.names: dict[str, tuple[tuple[str, ...], bool, bool] | None] = session.template_names()
@@ -102,6 +106,7 @@ class _Build:
                         stored = pickle.load(handle)
                 if stored.get("format") == FORMAT and stored.get("base") == self.base:
                     self.previous = stored["pages"]
+                    self.previous_lists = stored["lists"]
             except (OSError, EOFError, pickle.UnpicklingError, AttributeError, KeyError):
                 pass
         # Where the last build's files are during this one.
@@ -187,6 +192,29 @@ class _Build:
         """
         old = self.previous.get(name)
         return old is not None and self.reuse(name, old[0], writer)
+
+    def carry_list(self, name: str, key: bytes, writer: Writer) -> bool:
+        """Carry every page of a paginated list over if the whole list's key is the last's.
+
+        The list's key covers all each page's key is made from (its items in order, the
+        other arguments, the context, the names): the same, every page's key is the
+        same, and none is made. Carried only if every page's files are untouched.
+        """
+        old = self.previous_lists.get(name)
+        if old is None or old[0] != key:
+            return False
+        pages = [(page, self.previous.get(page)) for page in old[1]]
+        if not all(found is not None and self._untouched(found[1]) for _, found in pages):
+            return False
+        for page, found in pages:
+            self._take(page, found, writer)
+        self.lists[name] = old
+        return True
+
+    def note_list(self, name: str, key: bytes | None, pages: list[str]) -> None:
+        """Remember a paginated list's key and its pages' names, for `carry_list`."""
+        if key is not None:
+            self.lists[name] = (key, pages)
 
     def key_in_this_build(self, name: str) -> bytes | None:
         """Return the key a page was written or carried over under in this build, if any."""
@@ -279,10 +307,14 @@ class _Build:
     def reuse(self, name: str, key: bytes, writer: Writer | None = None) -> bool:
         """Carry the last build's files of this page over if its key and files match."""
         old = self.previous.get(name)
-        if old is None or old[0] != key:
+        if old is None or old[0] != key or not self._untouched(old[1]):
             return False
-        files = old[1]
-        source, output = str(self.source), str(self.output)
+        self._take(name, old, writer)
+        return True
+
+    def _untouched(self, files: list) -> bool:
+        """Whether the last build's files of a page are as it left them."""
+        source = str(self.source)
         for relative, size, mtime in files:
             try:
                 stat = os.stat(f"{source}/{relative}")
@@ -290,6 +322,12 @@ class _Build:
                 return False
             if stat.st_size != size or stat.st_mtime_ns != mtime:
                 return False
+        return True
+
+    def _take(self, name: str, old: tuple[bytes, list], writer: Writer | None) -> None:
+        """Make the last build's (untouched) files of a page this build's."""
+        files = old[1]
+        source, output = str(self.source), str(self.output)
         if source != output:
             for relative, _, _ in files:
                 target = f"{output}/{relative}"
@@ -305,7 +343,6 @@ class _Build:
             for relative, _, _ in files:
                 writer._written_files.add(f"{output}/{relative}")  # Pelican's check
         self.pages[name] = old
-        return True
 
     def record(self, name: str, key: bytes | None, paths: list[str]) -> None:
         """Remember the files a rendered page wrote, to carry them over next time."""
@@ -334,7 +371,7 @@ class _Build:
     def finish(self) -> None:
         """Keep this build's pages for the next one; delete what was not carried over."""
         if self.base is not None:
-            stored = {"format": FORMAT, "base": self.base, "pages": self.pages}
+            stored = {"format": FORMAT, "base": self.base, "pages": self.pages, "lists": self.lists}
             session.keep_manifest(self.manifest, stored)
             session.after_run(_keep_manifest, self.manifest, stored)
         if self.in_place is not None:
@@ -415,10 +452,18 @@ class IncrementalWriter(Writer):
             and build.by_page(template)
         ):
             # Each page keyed by its own items: an edit re-renders the pages it shows on.
+            # A list an edit left as it was is carried over whole, none of its pages
+            # keyed: most lists, after most edits.
+            whole = build.key(name, template, context, fixed, {**lists, **kwargs})
+            if whole is not None and build.carry_list(name, whole, self):
+                return None
+            pages = []
             for page_name, page_kwargs in self._pages(name, url, template_name, lists, kwargs):
                 key = build.key(page_name, template, context, fixed, page_kwargs, split=False)
                 self._write(build, key, page_name, template, context, relative_urls, {},
                             template_name, override_output, url, page_kwargs)  # fmt: skip
+                pages.append(page_name)
+            build.note_list(name, whole, pages)
             return None
         key = build.key(name, template, context, fixed, {**(paginated or {}), **kwargs})
         self._write(build, key, name, template, context, relative_urls, paginated,
@@ -541,26 +586,27 @@ def made(path: str, key: bytes) -> None:
         _BUILD.record(name, key, [path])
 
 
-def written_pages() -> tuple[dict, dict]:
+def written_pages() -> tuple[dict, dict, dict]:
     """Return what a forked writer hands back (pages written, what templates read).
 
-    The pages this build wrote or carried over so far, and what each template it
-    used reads.
+    The pages this build wrote or carried over so far, its paginated lists, and what
+    each template it used reads.
     """
     if _BUILD is None:
-        return {}, {}
-    return _BUILD.pages, _BUILD.names
+        return {}, {}, {}
+    return _BUILD.pages, _BUILD.lists, _BUILD.names
 
 
-def take_pages(handed: tuple[dict, dict]) -> None:
-    """Add the pages another process of this build wrote, and what its templates read.
+def take_pages(handed: tuple[dict, dict, dict]) -> None:
+    """Add the pages and lists another process of this build wrote, what its templates read.
 
     A preview session keeps the latter for its next runs: a forked copy alone renders
     the lists, whose templates would otherwise be parsed again in every copy.
     """
     if _BUILD is not None:
-        pages, names = handed
+        pages, lists, names = handed
         _BUILD.pages.update(pages)
+        _BUILD.lists.update(lists)
         for template, reads in names.items():
             _BUILD.names.setdefault(template, reads)
 
