@@ -184,15 +184,19 @@ def _shortfalls(
         else:
             windows = [(span.key, span.start, span.end)] if span.start <= as_of else []
         min_level = quota.get("min_level")
-        for who in subjects:
+        # Each item once, counted for everyone it belongs to in each window of its day
+        # (not the items once per person and window: a year is 12 windows).
+        counted: Counter[tuple[str, str | None]] = Counter()
+        for item in items:
             for key, start, end in windows:
-                actual = sum(
-                    1
-                    for i in items
-                    if start <= i.day < end
-                    and belongs(i, who)
-                    and _metric(i, quota["metric"], min_level)
-                )
+                if start <= item.day < end and _metric(item, quota["metric"], min_level):
+                    for who in (
+                        dict.fromkeys(item.authors) if belongs is _by_author else (item.unit,)
+                    ):
+                        counted[key, who] += 1
+        for who in subjects:
+            for key, _, _ in windows:
+                actual = counted[key, who]
                 if actual < quota["min"]:
                     result.append({
                         "quota": quota["name"], "who": who, "period": key,
@@ -208,19 +212,27 @@ def _rewards(items: list[TallyItem], config: dict) -> tuple[list[dict[str, Any]]
     remainder, so the rows always add up to the total (166.67 × 3 is never 500.01).
     """
     rates = config["REWARDS"]
+    # Exact rates: whole ones as ints, which add far faster than Fractions.
+    exact_rates = {}
+    for level, rate in rates.items():
+        rate = Fraction(rate)
+        exact_rates[level] = rate.numerator if rate.denominator == 1 else rate
     split = config["REWARD_SHARE"] == "split"
     ledger: dict[str, dict[str, Any]] = {}
-    exact: dict[str, Fraction] = defaultdict(Fraction)
+    # Per author, what their items' placements pay, by how many authors share them.
+    owed: dict[str, Counter] = defaultdict(Counter)
     for item in items:
-        paid = [p for p in item.outlets if p.level in rates]
+        paid = [p.level for p in item.outlets if p.level in rates]
         if not paid or not item.authors:
             continue
-        share = Fraction(1, len(item.authors)) if split else Fraction(1)
+        earned = sum(exact_rates[level] for level in paid)
+        sharing = len(item.authors) if split else 1
         for author in item.authors:
             row = ledger.setdefault(author, {"author": author, "by_level": dict.fromkeys(rates, 0)})
-            for placement in paid:
-                row["by_level"][placement.level] += 1
-                exact[author] += Fraction(rates[placement.level]) * share
+            for level in paid:
+                row["by_level"][level] += 1
+            owed[author][sharing] += earned
+    exact = {a: sum(Fraction(total) / n for n, total in by.items()) for a, by in owed.items()}
     fen = {a: v * 100 for a, v in exact.items()}
     floors = {a: int(v) for a, v in fen.items()}
     left = round(sum(fen.values())) - sum(floors.values())
@@ -233,34 +245,45 @@ def _rewards(items: list[TallyItem], config: dict) -> tuple[list[dict[str, Any]]
 
 
 def _outlet_totals(items: list[TallyItem]) -> dict[str, Any]:
-    by_level: dict[str, dict[str, int]] = {}
-    for level in LEVEL_NAMES:
-        placed = [p for i in items for p in i.outlets if p.level == level]
-        holders = [i for i in items if any(p.level == level for p in i.outlets)]
-        by_level[level] = {"placements": len(placed), "items": len(holders)}
-    online = {
-        "placements": sum(1 for i in items for p in i.outlets if p.online),
-        "items": sum(1 for i in items if any(p.online for p in i.outlets)),
-    }
-    offline = {
-        "placements": sum(1 for i in items for p in i.outlets if not p.online),
-        "items": sum(1 for i in items if any(not p.online for p in i.outlets)),
-    }
+    placements = dict.fromkeys(LEVEL_NAMES, 0)
+    holders = dict.fromkeys(LEVEL_NAMES, 0)
+    online = {"placements": 0, "items": 0}
+    offline = {"placements": 0, "items": 0}
+    total = placed = 0
+    for item in items:  # once each: a pass per level and per figure was most of a count
+        if not item.outlets:
+            continue
+        placed += 1
+        total += len(item.outlets)
+        levels = set()
+        for p in item.outlets:
+            if p.level in placements:
+                placements[p.level] += 1
+                levels.add(p.level)
+            (online if p.online else offline)["placements"] += 1
+        for level in levels:
+            holders[level] += 1
+        online["items"] += any(p.online for p in item.outlets)
+        offline["items"] += any(not p.online for p in item.outlets)
     return {
-        "by_outlet_level": by_level,
+        "by_outlet_level": {
+            level: {"placements": placements[level], "items": holders[level]}
+            for level in LEVEL_NAMES
+        },
         "online": online,
         "offline": offline,
-        "placements": sum(len(i.outlets) for i in items),
-        "placed_items": sum(1 for i in items if i.outlets),
+        "placements": total,
+        "placed_items": placed,
     }
 
 
-def _headline(items: list[TallyItem]) -> dict[str, int]:
+def _headline(items: list[TallyItem], totals: dict[str, Any] | None = None) -> dict[str, int]:
     """Return the figures compared with the same period a year earlier.
 
-    The keys are the counts a yearly target can apply to (config.TARGET_COUNTS).
+    The keys are the counts a yearly target can apply to (config.TARGET_COUNTS);
+    `totals`: the items' `_outlet_totals`, if already counted.
     """
-    totals = _outlet_totals(items)
+    totals = totals or _outlet_totals(items)
     return {
         "portal_items": sum(1 for i in items if i.published),
         "online_placements": totals["online"]["placements"],
@@ -288,7 +311,8 @@ def count(items: list[TallyItem], span: Period, config: dict, site, as_of: date)
         for placement in item.submit:
             destinations[placement.outlet]["submitted"] += 1
             destinations[placement.outlet]["adopted"] += placement.outlet in adopted
-    headline = _headline(inside)
+    totals = _outlet_totals(inside)
+    headline = _headline(inside, totals)
     earlier = span.a_year_earlier()
     # A period still running is compared with the same days a year earlier.
     cutoff = _a_year_before(as_of)
@@ -299,6 +323,7 @@ def count(items: list[TallyItem], span: Period, config: dict, site, as_of: date)
     if span.end > as_of >= span.start:
         earlier_label += f"（截至{cutoff.month}月{cutoff.day}日）"
     rewards, rewards_total = _rewards(inside, config)
+    months = Counter(i.day.month for i in portal)
     report: dict[str, Any] = {
         "year": span.year,
         "period": span.key,
@@ -310,14 +335,12 @@ def count(items: list[TallyItem], span: Period, config: dict, site, as_of: date)
         "by_unit": _counts((i.unit or NO_UNIT for i in portal), (u.name for u in site.units)),
         "by_author": _counts(a for i in portal for a in i.authors),
         "by_genre": _counts((i.genre or NO_GENRE for i in portal), (g.name for g in site.genres)),
-        "by_month": {
-            f"{m:02d}": sum(1 for i in portal if i.day.month == m) for _, m in span.months()
-        },
+        "by_month": {f"{m:02d}": months[m] for _, m in span.months()},
         "busiest_day": {"date": busiest[0].isoformat(), "items": busiest[1]} if busiest else None,
         "by_outlet": _counts(
             (p.outlet for i in inside for p in i.outlets), (o.name for o in site.outlets)
         ),
-        **_outlet_totals(inside),
+        **totals,
         "submitted": headline["submitted"],
         "adopted": headline["adopted"],
         "by_destination": {
