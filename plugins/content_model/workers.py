@@ -84,16 +84,7 @@ def read_everywhere(
     queue = RunQueue(count, run)
     files = [tempfile.TemporaryFile() for _ in range(processes - 1)]  # noqa: SIM115 - closed below
     done_read, done_write = os.pipe()
-    readers = []
-    try:
-        for index, file in enumerate(files):
-            pid = os.fork()
-            if pid == 0:  # a reader: never returns
-                os.close(done_read)
-                _reader(index, file, queue, jobs, read, dumps, done_write)
-            readers.append(pid)
-    finally:
-        os.close(done_write)
+    readers: list[int] = []
     results: list = [None] * count
     pending = b""
 
@@ -108,6 +99,15 @@ def read_everywhere(
         pending = pending[whole:]
 
     try:
+        try:
+            for index, file in enumerate(files):
+                pid = os.fork()
+                if pid == 0:  # a reader: never returns
+                    os.close(done_read)
+                    _reader(index, file, queue, jobs, read, dumps, done_write)
+                readers.append(pid)
+        finally:
+            os.close(done_write)  # only readers hold it now: the pipe ends with the last one
         os.set_blocking(done_read, False)
         while (start := queue.draw()) is not None:
             for position in range(start, min(start + run, count)):
