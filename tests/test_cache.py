@@ -528,6 +528,9 @@ def test_files_read_on_every_core_come_back_in_order_with_their_bytes():
         assert data is None or pickle.loads(data) == result
     kept = read_everywhere(jobs, lambda n: n, pickle.dumps, pickle.loads, 2, encode_all=True)
     assert all(pickle.loads(data) == n for n, data in kept)  # every one, for the parse cache
+    apart = read_everywhere(jobs, read, pickle.dumps, pickle.loads, 2, here=False)
+    assert [value for (value, _), _ in apart] == [n * n for n in jobs]
+    assert here not in {pid for (_, pid), _ in apart}  # a build's bodies: readers only
 
 
 def test_runs_a_reader_did_not_send_are_read_here():

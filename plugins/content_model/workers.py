@@ -9,13 +9,14 @@ pages of a build (fast_build/parallel.py) and the reading of content files
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
 import signal
 import struct
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
+from queue import SimpleQueue
 from typing import Any
 
 _DRAW = struct.Struct("<I")
@@ -64,6 +65,7 @@ def read_everywhere(
     loads: Callable[[bytes], Any],
     processes: int,
     encode_all: bool = False,
+    here: bool = True,
 ) -> list[tuple[Any, bytes | None]]:
     """Return `(read(job), its bytes or None)` for every job, in order, on `processes` cores.
 
@@ -73,31 +75,23 @@ def read_everywhere(
     waits for this process; this process reads runs too, and between them `loads`
     what the readers sent (the bytes come with the result: the parse cache keeps
     them). A result read here comes with None, or with its `dumps` if `encode_all`
-    (made as it is read, on whichever core is free, not all after). A run whose
-    reader failed, or ended without sending it, is read here (where a real error
-    then shows).
+    (made as it is read, on whichever core is free, not all after). Not `here`:
+    `processes` readers read every job, and this process only takes what they send
+    (reading leaves its garbage spread over the heap a build forks later). A run
+    whose reader failed, or ended without sending it, is read here (where a real
+    error then shows).
     """
     count = len(jobs)
     run = max(25, -(-count // min(processes * 64, MOST_RUNS)))
     # Small runs: the processes end together (a large last run keeps one core busy
     # while the others wait), and what arrives is decoded while the rest is read.
     queue = RunQueue(count, run)
-    files = [tempfile.TemporaryFile() for _ in range(processes - 1)]  # noqa: SIM115 - closed below
+    files = [tempfile.TemporaryFile() for _ in range(processes - 1 if here else processes)]  # noqa: SIM115 - closed below
     done_read, done_write = os.pipe()
     readers: list[int] = []
     results: list = [None] * count
-    pending = b""
-
-    def take(block: bytes) -> None:
-        nonlocal pending
-        pending += block
-        whole = len(pending) - len(pending) % _DONE.size
-        for start, reader, offset, size in _DONE.iter_unpack(pending[:whole]):
-            data = os.pread(files[reader].fileno(), size, offset)
-            for position, encoded in enumerate(pickle.loads(data), start):
-                results[position] = (loads(encoded), encoded)
-        pending = pending[whole:]
-
+    arrived: SimpleQueue = SimpleQueue()
+    receiver = threading.Thread(target=_receive, args=(done_read, files, arrived))
     try:
         try:
             for index, file in enumerate(files):
@@ -108,25 +102,38 @@ def read_everywhere(
                 readers.append(pid)
         finally:
             os.close(done_write)  # only readers hold it now: the pipe ends with the last one
-        os.set_blocking(done_read, False)
-        while (start := queue.draw()) is not None:
+        receiver.start()  # once forked: no thread may run while a process forks
+
+        def decode(sent: tuple[int, list[bytes]] | BaseException | None) -> bool:
+            """Decode what a reader sent; return False at the end (every reader ended)."""
+            if sent is None:
+                return False
+            if isinstance(sent, BaseException):
+                raise sent
+            for position, encoded in enumerate(sent[1], sent[0]):
+                results[position] = (loads(encoded), encoded)
+            return True
+
+        more = True
+        while here and (start := queue.draw()) is not None:
             for position in range(start, min(start + run, count)):
                 result = read(jobs[position])
                 results[position] = (result, dumps(result) if encode_all else None)
-            with contextlib.suppress(BlockingIOError):  # nothing sent meanwhile
-                take(os.read(done_read, 65536))
-        os.set_blocking(done_read, True)
-        while block := os.read(done_read, 65536):  # until every reader has ended
-            take(block)
+            while more and not arrived.empty():  # what readers sent meanwhile
+                more = decode(arrived.get())
+        while more:
+            more = decode(arrived.get())
     except BaseException:
         for pid in readers:  # what they would still read is not wanted
             os.kill(pid, signal.SIGKILL)
         raise
     finally:
         queue.close()
-        os.close(done_read)
         for pid in readers:
             os.waitpid(pid, 0)
+        if receiver.is_alive():
+            receiver.join()
+        os.close(done_read)
         for file in files:
             file.close()
     for position, result in enumerate(results):
@@ -134,6 +141,29 @@ def read_everywhere(
             result = read(jobs[position])
             results[position] = (result, dumps(result) if encode_all else None)
     return results
+
+
+def _receive(done: int, files: list, arrived: SimpleQueue) -> None:
+    """Hand over each run the readers tell of, as its list of bytes; then None (a thread).
+
+    Its own thread: the bytes (the parse cache keeps them, ~120 MB at 20,000 items,
+    until it is written) are then allocated apart from the records decoded from
+    them (glibc gives each thread its own heap). Interleaved with them, they left
+    the records spread over more pages, and the copies a build forks later copied
+    ~20 MB more of them.
+    """
+    pending = b""
+    try:
+        while block := os.read(done, 65536):
+            pending += block
+            whole = len(pending) - len(pending) % _DONE.size
+            for start, reader, offset, size in _DONE.iter_unpack(pending[:whole]):
+                arrived.put((start, pickle.loads(os.pread(files[reader].fileno(), size, offset))))
+            pending = pending[whole:]
+    except BaseException as error:  # noqa: BLE001 - raised again by the caller
+        arrived.put(error)
+    finally:
+        arrived.put(None)
 
 
 def _reader(index: int, file, queue: RunQueue, jobs, read, dumps, done: int) -> None:
