@@ -196,6 +196,34 @@ def test_an_edit_remakes_only_the_workbooks_of_its_periods(tmp_path, monkeypatch
     assert {f.name for f in (cache / "derived-tally-xlsx").iterdir()} == set(now)
 
 
+def test_a_preview_session_imports_the_workbook_library_while_it_waits(tmp_path):
+    # Its workbooks come from the cache, so openpyxl is not imported by the first run;
+    # the first save that changes a count would pay the import (~0.2 s) unless the
+    # session took it while waiting. A new process each, as invoke serve is.
+    script = (
+        "import sys; sys.path[:0] = ['tests', 'plugins']\n"
+        "from conftest import build\n"
+        "from fast_build import session\n"
+        "from pathlib import Path\n"
+        f"build(Path({str(SAMPLE)!r}), Path({str(tmp_path / 'site')!r}), "
+        "FAST_BUILD={'PREVIEW': True})\n"
+        "print('imported:', 'openpyxl' in sys.modules)\n"
+        "session.settle()\n"
+        "print('imported:', 'openpyxl' in sys.modules)\n"
+    )
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return [
+            line.split()[1] for line in done.stdout.splitlines() if line.startswith("imported:")
+        ]
+
+    assert run() == ["True", "True"]  # the first session made its workbooks
+    assert run() == ["False", "True"]  # the next took them from the cache
+
+
 def test_an_edit_recounts_only_the_periods_that_read_its_day(tmp_path, monkeypatch):
     from fast_build import parallel
 

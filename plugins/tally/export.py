@@ -121,17 +121,28 @@ def to_csv(report: dict[str, Any], site) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(report: dict[str, Any], site) -> bytes:
-    """Return an XLSX workbook with one sheet per table, headers bold, columns fitted.
+def load_openpyxl() -> tuple:
+    """Import what to_xlsx uses of openpyxl (~0.2 s the first time in a process).
 
-    Written in openpyxl's streaming mode: half the time of building cells in memory,
-    which counts with a workbook for each of a decade's 187 periods.
+    Imported when first needed: most builds and `invoke tally` make no workbook. A
+    preview session imports it while it waits for a save (tally.py), not during the
+    first rebuild whose edit changes a count.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    return Workbook, WriteOnlyCell, Font, get_column_letter
+
+
+def to_xlsx(report: dict[str, Any], site) -> bytes:
+    """Return an XLSX workbook with one sheet per table, headers bold, columns fitted.
+
+    Written in openpyxl's streaming mode: half the time of building cells in memory,
+    which counts with a workbook for each of a decade's 187 periods.
+    """
+    Workbook, WriteOnlyCell, Font, get_column_letter = load_openpyxl()  # noqa: N806
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     for table in tables(report, site):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fast_build.incremental import carry_over, digest, made
 from fast_build.parallel import AheadFailed, ahead_result, work_ahead
+from fast_build.session import defers, later
 from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
@@ -22,7 +23,7 @@ from content_model.output import write_if_changed
 from .charts import bar_chart
 from .config import get_config
 from .count import count, periods_of, years_of
-from .export import tables, to_csv, to_json, to_xlsx
+from .export import load_openpyxl, tables, to_csv, to_json, to_xlsx
 from .model import tally_items
 
 logger = logging.getLogger(__name__)
@@ -224,6 +225,8 @@ class TallyGenerator(_Counting, Generator):
         if self.workbooks is not None:
             self.workbooks.prune()
         _forget_json()
+        if defers():  # a preview session's workbooks were made in a copy so far
+            later(load_openpyxl)
 
     def _exports(self, folder: str, report: dict, site, ready: dict | None) -> None:
         target = os.path.join(self.output_path, folder)
