@@ -1029,6 +1029,30 @@ def test_a_preview_session_makes_its_first_run_even_when_up_to_date(tmp_path, mo
     gc.unfreeze()  # settle froze this test process's heap
 
 
+def test_templates_the_forked_writer_compiled_serve_the_next_runs(tmp_path, monkeypatch):
+    # The list pages' templates are rendered by the forked writer only: what it
+    # compiled comes back, and the next run's copy compiles nothing again.
+    from fast_build import parallel, session
+
+    monkeypatch.setattr(parallel, "PREVIEW_FROM", 0)
+    monkeypatch.setattr(session, "_COMPILED", {})  # a new process: nothing compiled yet
+    monkeypatch.setattr(session, "_SESSION", None)
+    adopted = []
+    adopt = session.adopt_compiled
+    monkeypatch.setattr(session, "adopt_compiled", lambda found: [adopted.append(found),
+                                                                  adopt(found)])  # fmt: skip
+    content = copy_sample(tmp_path / "content")
+    preview = {"FAST_BUILD": {"PREVIEW": True}}
+    for _ in range(2):
+        build(content, tmp_path / "site", **preview)
+        session.settle()
+        save_again(content / "news/2025/2025-03-12-food-safety-inspection.md")
+    gc.unfreeze()  # settle froze this test process's heap
+    assert len(adopted) == 2 and len(adopted[0]) >= 3 and adopted[1] == []
+    kept = {key for cache in session._COMPILED.values() for key in cache.kept}
+    assert {key for _, key, _ in adopted[0]} <= kept
+
+
 def test_a_preview_run_leaves_its_manifest_and_stamp_to_settle(tmp_path, monkeypatch):
     # The editor does not wait for what only a later build reads: settle writes it,
     # and what it writes serves a new process as a run's own writing would.

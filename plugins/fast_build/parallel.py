@@ -15,7 +15,8 @@ compares every item kept from the last run with what it was (its own digest), th
 each process digests what else it needs, and the session remembers what only the
 copy digested while it waits for the next save (fingerprint.Digester.remember).
 There, an unchanged item's page is carried over without working out its key
-(item_pages.py); the copy hands back what it learnt of the pages it keyed.
+(item_pages.py); the copy hands back what it learnt of the pages it keyed,
+and the templates it compiled (the list pages', which only it renders).
 
 Before that, while Pelican reads its articles on one core, work that needs only the
 checked content can be done ahead in a forked copy on the other (`work_ahead`: the tally's
@@ -50,7 +51,7 @@ from content_model.content_model import CONTEXT_KEY
 from content_model.memory import give_back
 from content_model.workers import MOST_RUNS, RunQueue
 
-from . import incremental, item_pages
+from . import incremental, item_pages, session
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +226,7 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
     def pages():
         # The list pages first (Pelican writes drafts last), then the items' pages
         # this process draws.
+        compiled = session.compiled_known()
         drafts = articles.generate_drafts
 
         def drafts_then_items(draft_write):
@@ -235,7 +237,7 @@ def _fork(articles: ArticlesGenerator, write, writer) -> None:
         articles.generate_articles = lambda _write: None
         articles.generate_drafts = drafts_then_items
         write(writer)
-        return incremental.written_pages(), item_pages.handed()
+        return incremental.written_pages(), item_pages.handed(), session.compiled_since(compiled)
 
     if exchange is None:
         _CHILD = _Copy([pages])
@@ -439,9 +441,10 @@ def join() -> None:
     if "error" in payload:
         logger.debug("the items' pages writer failed:\n%s", payload["error"])
         raise ParallelWriteFailed(payload["error"].strip().splitlines()[-1])
-    written, noted = payload["result"]
+    written, noted, compiled = payload["result"]
     incremental.take_pages(written)
     item_pages.take(noted)
+    session.adopt_compiled(compiled)
 
 
 class AheadFailed(RuntimeError):

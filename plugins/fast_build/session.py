@@ -249,6 +249,31 @@ def keep_compiled(generator) -> None:
     env.bytecode_cache = _COMPILED.setdefault(config, _CompiledTemplates())
 
 
+def compiled_known() -> list[set[str]]:
+    """Return which templates each configuration holds compiled now (for `compiled_since`)."""
+    return [set(cache.kept) for cache in _COMPILED.values()]
+
+
+def compiled_since(known: list[set[str]]) -> list[tuple[int, str, bytes]]:
+    """Return the templates compiled since `known` was taken: (configuration, key, code).
+
+    A forked copy (the items' writer) compiles the list pages' templates, which this
+    process never renders: handed back (`adopt_compiled`), they are not compiled
+    again in every later copy. A configuration is named by its place in the table,
+    the same in both processes for those there at the fork.
+    """
+    caches = list(_COMPILED.values())[: len(known)]
+    return [(n, key, code) for n, (cache, had) in enumerate(zip(caches, known, strict=True))
+            for key, code in cache.kept.items() if key not in had]  # fmt: skip
+
+
+def adopt_compiled(found: list[tuple[int, str, bytes]]) -> None:
+    """Keep templates a forked copy compiled (`compiled_since`) for later runs."""
+    caches = list(_COMPILED.values())
+    for n, key, code in found:
+        caches[n].kept.setdefault(key, code)
+
+
 def _behaviour(function) -> tuple:
     """Name what a filter or test does (see _COMPILED); never equal for unequal code."""
     passed = repr(getattr(function, "jinja_pass_arg", None))
