@@ -256,6 +256,7 @@ def validate(c, content=None, settings=None):
 
     conf = _settings(settings, content)
     corpus = build_corpus(conf)
+    gc.freeze()  # nothing to collect before exit (see tally)
     if corpus.problems:
         print(format_report(corpus.problems, shown_folder(conf["PATH"])), file=sys.stderr)
         raise Exit(code=1)
