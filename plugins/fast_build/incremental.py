@@ -376,7 +376,8 @@ class _Build:
             session.after_run(_keep_manifest, self.manifest, stored)
         if self.in_place is not None:
             made = {relative for _, files in self.pages.values() for relative, _, _ in files}
-            self.in_place.finish(made, self.generators, self.settings.get("OUTPUT_RETENTION"))
+            self.in_place.finish(made, self.generators, self.settings.get("OUTPUT_RETENTION"),
+                                 session.later if session.defers() else None)  # fmt: skip
         if self.aside is not None:
             shutil.rmtree(self.aside, ignore_errors=True)
 
