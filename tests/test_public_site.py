@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -251,17 +252,39 @@ def test_related_after_edits_equals_related_made_afresh():
     items = [make(n) for n in range(120)]
     found, state = related_since(None, items, limit=4, window=5)
     assert found == related(items, limit=4, window=5)
-    for step in range(60):
-        kind = step % 3
+    for step in range(80):
+        kind = step % 4
         if kind == 0:
             items.append(make(1000 + step))
         elif kind == 1:
             items.pop(rng.randrange(len(items)))
-        else:
+        elif kind == 2:
             at = rng.randrange(len(items))
             items[at] = make(items[at].key)
+        else:  # moved to another column: nothing else changes
+            at = rng.randrange(len(items))
+            items[at] = dataclasses.replace(
+                items[at], column="b" if items[at].column == "a" else "a"
+            )
         found, state = related_since(state, items, limit=4, window=5)
         assert found == related(items, limit=4, window=5), step
+
+
+def test_an_item_moved_to_another_column_leaves_related_items_unworked(monkeypatch):
+    from public_site import links
+
+    items = [linkable(n, n % 9, "ab"[n % 2], [f"t:{n % 3}"]) for n in range(40)]
+    found, state = related_since(None, items)
+    made = []
+    original = links._Topics
+    monkeypatch.setattr(links, "_Topics", lambda items: made.append(1) or original(items))
+    items[7] = dataclasses.replace(items[7], column="c")
+    again, state = related_since(state, items)
+    assert made == [] and again == found == related(items)
+    made.clear()  # related() works it out afresh
+    items[7] = dataclasses.replace(items[7], topics=frozenset({"t:2"}))  # this one counts
+    again, state = related_since(state, items)
+    assert made == [1] and again == related(items)
 
 
 def test_an_items_links_follow_its_tags_changed_between_runs(tmp_path):

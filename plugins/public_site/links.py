@@ -74,6 +74,13 @@ class _Topics:
         return found
 
 
+def _placed_alike(one: Linkable | None, other: Linkable | None) -> bool:
+    """Whether two records of an item (None: absent) rank the same in `related`."""
+    if one is None or other is None:
+        return one is other
+    return one is other or (one.date == other.date and one.topics == other.topics)
+
+
 def related_since(
     last: tuple | None, items: Sequence[Linkable], limit: int = 5, window: int = 30
 ) -> tuple[dict[Hashable, list], tuple]:
@@ -82,18 +89,23 @@ def related_since(
     `last` is the state a call returned before (or None). An item's related items
     come from the `window` items around it under each of its topics, so an added,
     removed or changed item can only change the result of items within that reach of
-    it, in the old order or in the new; every other item keeps its last result.
+    it, in the old order or in the new; every other item keeps its last result. Only
+    an item's date and topics count: one moved to another column changes nothing here.
     """
-    topics = _Topics(items)
     old = last[0] if last is not None and last[2] == (limit, window) else None
     if old is None:
+        topics = _Topics(items)
         todo = list(topics.items)
     else:
+        now = {item.key: item for item in items}
         changed = {
             key
-            for key in old.items.keys() | topics.items.keys()
-            if old.items.get(key) != topics.items.get(key)
+            for key in old.items.keys() | now.keys()
+            if not _placed_alike(old.items.get(key), now.get(key))
         }
+        if not changed:  # the same dates and topics: the same related items
+            return dict(last[1]), last
+        topics = _Topics(items)
         reach = window + 1
         todo = changed.union(*(t.near(key, reach) for key in changed for t in (old, topics)))
         todo = [key for key in topics.items if key in todo]
