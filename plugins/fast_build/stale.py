@@ -31,6 +31,7 @@ other build does (POSSIBLE).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,10 +90,11 @@ def _delete_stale(root: str, name: str, started: int) -> None:
     """Delete a file `_sweep` would delete, and the folders that leaves empty."""
     path = os.path.join(root, name)
     try:
-        if os.lstat(path).st_ctime_ns >= started:
-            return  # written during the run
+        status = os.lstat(path)
     except FileNotFoundError:
         return
+    if status.st_ctime_ns >= started or stat.S_ISDIR(status.st_mode):
+        return  # written during the run; a folder now (the whole sweep's to look into)
     os.unlink(path)
     folder = os.path.dirname(path)
     while folder != root:

@@ -225,7 +225,7 @@ class TallyGenerator(_Counting, Generator):
         if self.workbooks is not None:
             self.workbooks.prune()
         _forget_json()
-        if defers():  # a preview session's workbooks were made in a copy so far
+        if defers():  # its workbooks came from the cache: import what a recount needs
             later(load_openpyxl)
 
     def _exports(self, folder: str, report: dict, site, ready: dict | None) -> None:
