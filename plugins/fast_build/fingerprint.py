@@ -83,7 +83,7 @@ class Digester:
         # Whether later builds reuse digests this one makes (a preview session's
         # digester): each content's attributes are then kept to be compared.
         self.across_builds = across_builds
-        # (id, level) -> what the digest of that content was made from (see content).
+        # (id, 0) -> what the level-0 digest of that content was made from (see content).
         self._contents: dict[tuple[int, int], _Known] = {}
         # Per level: id -> digest, known to hold in this build (looked up most often).
         self._now: tuple[dict[int, bytes], ...] = ({}, {}, {})
@@ -276,18 +276,25 @@ class Digester:
             return checked
         if level == 0:
             known = self._own(content, self._contents.get((id(content), 0)))
-        else:  # its own digest, then those of the contents it names, in that order
-            own = self.content(content, 0)
-            kept = self._contents[id(content), 0]
-            named = kept.pointed
-            if level == LISTED:  # without the item-page-only attributes and what they name
-                own, named = kept.listed, named[: kept.listed_pointed]
-            below, content_below = self._now[0].get, self.content
-            parts = [below(id(c)) or content_below(c, 0) for c in named]
-            known = _Known(content, None, named, _hash(own + b"".join(parts)))
-        self._contents[id(content), level] = known
-        now[id(content)] = known.digest
-        return known.digest
+            self._contents[id(content), 0] = known
+            now[id(content)] = known.digest
+            return known.digest
+        # Its own digest, then those of the contents it names, in that order. Only the
+        # level-0 record is kept: it holds the content, whose id is then not reused.
+        own = self.content(content, 0)
+        kept = self._contents[id(content), 0]
+        named = kept.pointed
+        if level == LISTED:  # without the item-page-only attributes and what they name
+            if not kept.listed_pointed:  # most items: made once while the record holds
+                if kept.listed_alone is None:
+                    kept.listed_alone = _hash(kept.listed)
+                now[id(content)] = kept.listed_alone
+                return kept.listed_alone
+            own, named = kept.listed, named[: kept.listed_pointed]
+        below, content_below = self._now[0].get, self.content
+        parts = [below(id(c)) or content_below(c, 0) for c in named]
+        now[id(content)] = digest = _hash(own + b"".join(parts))
+        return digest
 
     def _own(self, content: Content, known: _Known | None) -> _Known:
         own = vars(content).copy()
@@ -488,7 +495,8 @@ class _Digested:
 class _Known:
     """A content's digest at one level, and what it was made from."""
 
-    __slots__ = ("content", "attributes", "pointed", "digest", "listed", "listed_pointed")
+    __slots__ = ("content", "attributes", "pointed", "digest", "listed", "listed_pointed",
+                 "listed_alone")
 
     def __init__(self, content, attributes: dict | None, pointed: list, digest: bytes,
                  listed: bytes | None = None, listed_pointed: int | None = None):  # fmt: skip
@@ -500,6 +508,8 @@ class _Known:
         # `pointed` (the first ones) those others name (by default: all of it).
         self.listed = digest if listed is None else listed
         self.listed_pointed = len(pointed) if listed_pointed is None else listed_pointed
+        # Its LISTED digest when that names no other content (made when first needed).
+        self.listed_alone: bytes | None = None
 
 
 def _text(value):
