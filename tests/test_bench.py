@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, SAMPLE, settings_for
 from content_model.corpus import build_corpus
 from tests.bench import memory
@@ -37,6 +39,12 @@ def test_the_synthetic_corpus_is_deterministic_valid_and_twinned(tmp_path):
         c["name"] for c in settings["COLUMNS"]
     }
     assert all(len(r.html) >= 600 for r in corpus.items())
+
+
+LOOP_ROWS = {"touch": "edit loop (serve): one file saved again unchanged",
+             "body": "edit loop (serve): one body edited",
+             "add": "edit loop (serve): one item added",
+             "column": "edit loop (serve): one item moved to another column"}  # fmt: skip
 
 
 def test_invoke_bench_runs_every_measure_against_vanilla(tmp_path):
@@ -77,6 +85,14 @@ def test_invoke_bench_runs_every_measure_against_vanilla(tmp_path):
     assert 0 < tree <= added * 1.05 and float(cold.split()[4]) == tree
     settling = next(line for line in out.splitlines() if "settling between runs" in line)
     assert "first" in settling and "column" in settling  # timed apart, after each run
+    # Each edit of our loop is rebuilt three times in turn; its row is their median.
+    rebuilds = next(line for line in out.splitlines() if line.startswith("  edit loop: ours "))
+    for kind in ("touch", "body", "add", "column"):
+        times = re.search(rf"{kind} ([\d./]+) s", rebuilds).group(1).split("/")
+        row = next(line for line in out.splitlines() if line.startswith(LOOP_ROWS[kind]))
+        assert len(times) == 3 and float(row.split()[-5]) == pytest.approx(
+            sorted(map(float, times))[1], abs=0.006
+        )
 
 
 HOLD = """

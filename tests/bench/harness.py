@@ -166,12 +166,12 @@ def _loop(settings: dict, spec: dict, vanilla: bool) -> dict:
             instance.run()
         else:  # invoke serve makes a Pelican for every run, from the same settings
             pelican.Pelican(settings).run()
-        times[kind] = time.perf_counter() - start
+        times.setdefault(kind, []).append(time.perf_counter() - start)
         child_peak = max(child_peak, parallel.last_child_peak_mb)
         if not vanilla:  # invoke serve settles while it waits for the next save
             start = time.perf_counter()
             settle()
-            idle[kind] = time.perf_counter() - start
+            idle.setdefault(kind, []).append(time.perf_counter() - start)
     return {
         "loop": times,
         "idle": idle,
