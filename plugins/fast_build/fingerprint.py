@@ -495,8 +495,15 @@ class _Digested:
 class _Known:
     """A content's digest at one level, and what it was made from."""
 
-    __slots__ = ("content", "attributes", "pointed", "digest", "listed", "listed_pointed",
-                 "listed_alone")
+    __slots__ = (
+        "content",
+        "attributes",
+        "pointed",
+        "digest",
+        "listed",
+        "listed_pointed",
+        "listed_alone",
+    )
 
     def __init__(self, content, attributes: dict | None, pointed: list, digest: bytes,
                  listed: bytes | None = None, listed_pointed: int | None = None):  # fmt: skip

@@ -140,7 +140,9 @@ def run(
         def each(times):  # to the hundredth: the goal is 3 s, and a tenth rounds 3.04 down
             return "/".join(f"{t:.2f}" for t in times)
 
-        print("  edit loop: ours " + ", ".join(f"{k} {each(ours_loop['loop'][k])} s" for k in kinds))
+        print(
+            "  edit loop: ours " + ", ".join(f"{k} {each(ours_loop['loop'][k])} s" for k in kinds)
+        )
         print(
             "  edit loop: ours, settling between runs (not in the rebuild times) "
             + ", ".join(f"{k} {each(v)} s" for k, v in ours_loop["idle"].items())
