@@ -182,6 +182,35 @@ def test_checking_the_contents_before_a_fork_leaves_each_digested_once(monkeypat
     assert digester.content(kept, 0) == first
 
 
+def test_an_items_listed_digest_is_made_once_while_its_record_holds(monkeypatch):
+    # The items' writer keys every list page of a preview run from each item's LISTED
+    # digest: one that names no other content is made once per record, and made anew
+    # with the record; only level-0 records are kept.
+    import datetime
+
+    from fast_build import fingerprint
+    from fast_build.fingerprint import LISTED
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    date = datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC)
+    item = Article("正文", metadata={"title": "稿件", "date": date}, settings={**DEFAULT_CONFIG},
+                   source_path="/c/1.md")  # fmt: skip
+    digester = Digester(across_builds=True)
+    listed = digester.content(item, LISTED)
+    record = digester._contents[id(item), 0]
+    assert listed == fingerprint._hash(record.listed)  # what naming nothing else gives
+    assert set(digester._contents) == {(id(item), 0)}
+    digester.begin()  # the next build: the record holds
+    hashed = []
+    real = fingerprint._hash
+    monkeypatch.setattr(fingerprint, "_hash", lambda data: hashed.append(data) or real(data))
+    assert digester.content(item, LISTED) == listed and hashed == []
+    digester.begin()
+    item.title = "稿件（更新）"  # another record: another digest
+    assert digester.content(item, LISTED) != listed
+
+
 def test_metadata_that_repeats_an_attribute_is_digested_once_yet_every_change_shows():
     # An item's metadata holds its title, date, tags... again, as the very objects of
     # its attributes: those are named in its digest, not pickled twice.
