@@ -435,10 +435,10 @@ class Digester:
         reuse, so it may stay though this process did not digest it this build (a
         forked copy did): the next build then compares instead of digesting afresh.
         """
-        now = self._now
+        now = self._now[0]  # only level-0 records are kept
         self._contents = {
             k: v for k, v in self._contents.items()
-            if k[0] in now[k[1]] or (k[0] in live and v.attributes is not None)
+            if k[0] in now or (k[0] in live and v.attributes is not None)
         }  # fmt: skip
         self._lists = {}
 
@@ -493,7 +493,7 @@ class _Digested:
 
 
 class _Known:
-    """A content's digest at one level, and what it was made from."""
+    """A content's level-0 digest, and what it was made from (the only record kept)."""
 
     __slots__ = (
         "content",
@@ -506,15 +506,15 @@ class _Known:
     )
 
     def __init__(self, content, attributes: dict | None, pointed: list, digest: bytes,
-                 listed: bytes | None = None, listed_pointed: int | None = None):  # fmt: skip
+                 listed: bytes, listed_pointed: int):  # fmt: skip
         self.content = content  # held: its id is not reused while it is known
-        self.attributes = attributes  # level 0: what it was pickled from (if kept)
+        self.attributes = attributes  # what it was pickled from (if kept)
         self.pointed = pointed  # the contents it names, in the order pickled
         self.digest = digest
-        # Level 0: its digest without the ITEM_PAGE_ONLY attributes, and how many of
-        # `pointed` (the first ones) those others name (by default: all of it).
-        self.listed = digest if listed is None else listed
-        self.listed_pointed = len(pointed) if listed_pointed is None else listed_pointed
+        # Its digest without the ITEM_PAGE_ONLY attributes, and how many of `pointed`
+        # (the first ones) those others name.
+        self.listed = listed
+        self.listed_pointed = listed_pointed
         # Its LISTED digest when that names no other content (made when first needed).
         self.listed_alone: bytes | None = None
 

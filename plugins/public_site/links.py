@@ -78,7 +78,7 @@ def _placed_alike(one: Linkable | None, other: Linkable | None) -> bool:
     """Whether two records of an item (None: absent) rank the same in `related`."""
     if one is None or other is None:
         return one is other
-    return one is other or (one.date == other.date and one.topics == other.topics)
+    return one.date == other.date and one.topics == other.topics
 
 
 def related_since(
